@@ -1,0 +1,266 @@
+/**
+ * The embedded, durable log store: logs of partitions on local disk.
+ *
+ * Directory `<dataDir>/logs/`:
+ *   <encoded name>/log.json         {"name", "partitionCount", "retention"}; written atomically, last on create
+ *   <encoded name>/<n>/             partition n (partition.ts)
+ *   <encoded name>.deleting-<id>/   a log being deleted; removed at the next open if a crash interrupted it
+ *
+ * A log directory without log.json is a create that never finished and is removed; partition directories past
+ * `partitionCount` are an addPartitions that never finished and are removed.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { logStorageDefaults } from "../../config/limits.js";
+import { type Clock, systemClock } from "../../util/clock.js";
+import {
+  InvalidAppendError,
+  LogExistsError,
+  LogNotFoundError,
+  PartitionNotFoundError,
+  StoreClosedError,
+} from "../errors.js";
+import {
+  type AppendRecord,
+  type AppendResult,
+  keepForever,
+  type LogStore,
+  type PartitionStats,
+  type ReadLimits,
+  type ReadResult,
+  type RetentionPolicy,
+} from "../log-store.js";
+import { fsyncDirectory, isNotFound, writeFileAtomic } from "./files.js";
+import { IndexCache } from "./index-cache.js";
+import { type FsyncPolicy, Partition, type PartitionOptions } from "./partition.js";
+
+export interface EmbeddedLogStoreOptions {
+  readonly dataDir: string;
+  readonly fsync?: FsyncPolicy;
+  readonly clock?: Clock;
+  readonly segmentBytes?: number;
+  readonly segmentMs?: number;
+  readonly indexIntervalBytes?: number;
+  /** Run retention and interval fsyncs on timers (a live server); tests leave this off and call them directly. */
+  readonly background?: boolean;
+  /** Told about recovery actions (a torn tail cut, an unfinished create removed). */
+  readonly onRecovery?: (message: string) => void;
+}
+
+interface LogState {
+  readonly name: string;
+  readonly dir: string;
+  readonly partitions: Partition[];
+  retention: RetentionPolicy;
+}
+
+interface LogManifest {
+  readonly name: string;
+  readonly partitionCount: number;
+  readonly retention: RetentionPolicy;
+}
+
+const manifestFile = "log.json";
+const deletingMarker = ".deleting-";
+
+export class EmbeddedLogStore implements LogStore {
+  private readonly logs = new Map<string, LogState>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly root: string,
+    private readonly partitionOptions: PartitionOptions,
+  ) {}
+
+  static async open(options: EmbeddedLogStoreOptions): Promise<EmbeddedLogStore> {
+    const root = join(options.dataDir, "logs");
+    await mkdir(root, { recursive: true });
+    const onRecovery = options.onRecovery ?? (() => undefined);
+    const store = new EmbeddedLogStore(root, {
+      segmentBytes: options.segmentBytes ?? logStorageDefaults.segmentBytes,
+      segmentMs: options.segmentMs ?? logStorageDefaults.segmentMs,
+      indexIntervalBytes: options.indexIntervalBytes ?? logStorageDefaults.indexIntervalBytes,
+      readChunkBytes: logStorageDefaults.readChunkBytes,
+      fsync: options.fsync ?? "always",
+      clock: options.clock ?? systemClock,
+      indexCache: new IndexCache(logStorageDefaults.cachedSegmentIndexes),
+      onRecovery,
+    });
+    for (const entry of await readdir(root)) {
+      const dir = join(root, entry);
+      if (entry.includes(deletingMarker)) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const manifest = await readManifest(dir);
+      if (manifest === null) {
+        onRecovery(`removed ${dir}: a log creation that did not finish`);
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      await store.openLog(dir, manifest);
+    }
+    await store.enforceRetention();
+    if (options.background) store.startTimers();
+    return store;
+  }
+
+  async createLog(log: string, partitionCount: number, retention: RetentionPolicy = keepForever): Promise<void> {
+    this.assertOpen();
+    if (this.logs.has(log)) throw new LogExistsError(log);
+    if (!Number.isSafeInteger(partitionCount) || partitionCount < 1) {
+      throw new RangeError(`a log needs at least one partition, got ${partitionCount}`);
+    }
+    const dir = join(this.root, encodeLogName(log));
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    await writeFileAtomic(join(dir, manifestFile), JSON.stringify({ name: log, partitionCount, retention }));
+    await fsyncDirectory(this.root);
+    await this.openLog(dir, { name: log, partitionCount, retention });
+  }
+
+  async deleteLog(log: string): Promise<void> {
+    const state = this.state(log);
+    this.logs.delete(log);
+    await Promise.all(state.partitions.map((partition) => partition.close(new LogNotFoundError(log))));
+    const doomed = `${state.dir}${deletingMarker}${randomUUID()}`;
+    await rename(state.dir, doomed);
+    await fsyncDirectory(this.root);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  listLogs(): string[] {
+    return [...this.logs.keys()];
+  }
+
+  partitionCount(log: string): number {
+    return this.state(log).partitions.length;
+  }
+
+  async addPartitions(log: string, count: number): Promise<number> {
+    const state = this.state(log);
+    const first = state.partitions.length;
+    const added: Partition[] = [];
+    for (let n = first; n < first + count; n++) {
+      added.push(await Partition.open(log, n, join(state.dir, String(n)), this.partitionOptions));
+    }
+    await this.writeManifest(state, first + count);
+    state.partitions.push(...added);
+    return first;
+  }
+
+  async setRetention(log: string, retention: RetentionPolicy): Promise<void> {
+    const state = this.state(log);
+    state.retention = retention;
+    await this.writeManifest(state, state.partitions.length);
+  }
+
+  async append(log: string, partition: number, records: readonly AppendRecord[]): Promise<AppendResult> {
+    if (records.length === 0) throw new InvalidAppendError("an append needs at least one record");
+    return this.partition(log, partition).append(records);
+  }
+
+  async read(log: string, partition: number, fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    return this.partition(log, partition).read(fromOffset, limits);
+  }
+
+  async offsetForTimestamp(log: string, partition: number, timestamp: number): Promise<number> {
+    return this.partition(log, partition).offsetForTimestamp(timestamp);
+  }
+
+  async trim(log: string, partition: number, beforeOffset: number): Promise<void> {
+    return this.partition(log, partition).trim(beforeOffset);
+  }
+
+  stats(log: string, partition: number): PartitionStats {
+    return this.partition(log, partition).stats();
+  }
+
+  async waitForAppend(log: string, partition: number, offset: number, signal?: AbortSignal): Promise<void> {
+    return this.partition(log, partition).waitForAppend(offset, signal);
+  }
+
+  async enforceRetention(): Promise<void> {
+    for (const state of [...this.logs.values()]) {
+      if (state.retention.retentionMs === null && state.retention.retentionBytes === null) continue;
+      for (const partition of state.partitions) await partition.enforceRetention(state.retention);
+    }
+  }
+
+  /** Makes everything appended so far durable (what `--fsync interval` does on its timer). */
+  async flush(): Promise<void> {
+    for (const state of this.logs.values()) {
+      for (const partition of state.partitions) await partition.flush();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const partitions = [...this.logs.values()].flatMap((state) => state.partitions);
+    await Promise.all(partitions.map((partition) => partition.close()));
+  }
+
+  private async openLog(dir: string, manifest: LogManifest): Promise<void> {
+    const partitions: Partition[] = [];
+    for (let n = 0; n < manifest.partitionCount; n++) {
+      partitions.push(await Partition.open(manifest.name, n, join(dir, String(n)), this.partitionOptions));
+    }
+    for (const entry of await readdir(dir)) {
+      const n = Number(entry);
+      if (Number.isInteger(n) && n >= manifest.partitionCount) {
+        this.partitionOptions.onRecovery(`removed partition ${entry} of ${dir}: an addition that did not finish`);
+        await rm(join(dir, entry), { recursive: true, force: true });
+      }
+    }
+    this.logs.set(manifest.name, { name: manifest.name, dir, partitions, retention: manifest.retention });
+  }
+
+  private async writeManifest(state: LogState, partitionCount: number): Promise<void> {
+    const manifest: LogManifest = { name: state.name, partitionCount, retention: state.retention };
+    await writeFileAtomic(join(state.dir, manifestFile), JSON.stringify(manifest));
+  }
+
+  private startTimers(): void {
+    const { retentionCheckIntervalMs, fsyncIntervalMs } = logStorageDefaults;
+    const onError = (error: unknown): void => this.partitionOptions.onRecovery(`background task failed: ${String(error)}`);
+    this.timers.push(setInterval(() => void this.enforceRetention().catch(onError), retentionCheckIntervalMs).unref());
+    if (this.partitionOptions.fsync === "interval") {
+      this.timers.push(setInterval(() => void this.flush().catch(onError), fsyncIntervalMs).unref());
+    }
+  }
+
+  private state(log: string): LogState {
+    this.assertOpen();
+    const state = this.logs.get(log);
+    if (state === undefined) throw new LogNotFoundError(log);
+    return state;
+  }
+
+  private partition(log: string, partition: number): Partition {
+    const found = this.state(log).partitions[partition];
+    if (found === undefined) throw new PartitionNotFoundError(log, partition);
+    return found;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+/** Log names become directory names: anything but letters, digits, `_` and `-` is percent-encoded. */
+function encodeLogName(log: string): string {
+  return encodeURIComponent(log).replace(/[.!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+async function readManifest(dir: string): Promise<LogManifest | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, manifestFile), "utf8")) as LogManifest;
+  } catch (error) {
+    if (isNotFound(error) || error instanceof SyntaxError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,633 @@
+/**
+ * One partition of the embedded log: a directory of segments (segment.ts), the group-commit writer, reads by
+ * offset and by time, retention, and the waiters for new data.
+ *
+ * Directory `<log>/<partition number>/`:
+ *   00000000000000000000.log / .index     segments, named by base offset
+ *   start-offset                          decimal; present only after a trim that cut inside a segment
+ *
+ * Writes: appends queue up while a write round runs; the next round writes everything queued with one `writev`
+ * and one `fdatasync` (group commit) and only then acknowledges and makes the records readable. Rounds, rolls,
+ * retention and close run one at a time on `serial`, so the file state is only ever changed by one of them.
+ * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
+ */
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { logStorageDefaults } from "../../config/limits.js";
+import type { Clock } from "../../util/clock.js";
+import { AppendWaiters } from "../append-waiters.js";
+import {
+  PartitionFencedError,
+  StorageError,
+  StorageIoError,
+  StoreClosedError,
+} from "../errors.js";
+import type {
+  AppendRecord,
+  AppendResult,
+  PartitionStats,
+  ReadLimits,
+  ReadResult,
+  RetentionPolicy,
+  StoredRecord,
+} from "../log-store.js";
+import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
+import { fsyncDirectory, isNotFound, writeFileAtomic } from "./files.js";
+import type { IndexCache } from "./index-cache.js";
+import {
+  entryFor,
+  findBatchAtOrAfter,
+  indexSuffix,
+  loadSealedIndex,
+  logSuffix,
+  readAt,
+  readRecords,
+  readVerifiedBatch,
+  scanBatches,
+  Segment,
+  sealIndex,
+} from "./segment.js";
+import { type IndexEntry, SegmentIndex } from "./segment-index.js";
+
+export type FsyncPolicy = "always" | "interval" | "never";
+
+export interface PartitionOptions {
+  readonly segmentBytes: number;
+  readonly segmentMs: number;
+  readonly indexIntervalBytes: number;
+  readonly readChunkBytes: number;
+  readonly fsync: FsyncPolicy;
+  readonly clock: Clock;
+  readonly indexCache: IndexCache;
+  /** Told about damage found and cut during recovery. */
+  readonly onRecovery: (message: string) => void;
+}
+
+interface PendingAppend {
+  readonly records: readonly AppendRecord[];
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const startOffsetFile = "start-offset";
+
+export class Partition {
+  private readonly segments: Segment[];
+  private startOffset: number;
+  /** One past the last durable record: the readable end. */
+  private endOffset: number;
+  /** Bytes of the active segment that hold durable records. */
+  private durablePosition: number;
+  private dirty = false;
+  private fenced: StorageError | null = null;
+  private closed: StorageError | null = null;
+  private pending: PendingAppend[] = [];
+  private roundQueued = false;
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly waiters = new AppendWaiters();
+  /** Newest arrival time in the partition; arrival times never go back, even if the clock does. */
+  private lastTimestamp: number | null;
+
+  private constructor(
+    readonly log: string,
+    readonly partition: number,
+    private readonly dir: string,
+    private readonly options: PartitionOptions,
+    segments: Segment[],
+    startOffset: number,
+    lastTimestamp: number | null,
+  ) {
+    this.segments = segments;
+    this.lastTimestamp = lastTimestamp;
+    const active = this.active;
+    this.startOffset = Math.max(startOffset, segments[0]?.baseOffset ?? 0);
+    this.endOffset = active.nextOffset;
+    this.durablePosition = active.size;
+  }
+
+  /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
+  static async open(log: string, partition: number, dir: string, options: PartitionOptions): Promise<Partition> {
+    await mkdir(dir, { recursive: true });
+    const names = await readdir(dir);
+    const bases = names
+      .filter((name) => name.endsWith(logSuffix))
+      .map((name) => Number(name.slice(0, -logSuffix.length)))
+      .filter((base) => Number.isSafeInteger(base))
+      .sort((a, b) => a - b);
+    const baseSet = new Set(bases);
+    for (const name of names) {
+      const orphanIndex = name.endsWith(indexSuffix) && !baseSet.has(Number(name.slice(0, -indexSuffix.length)));
+      if (orphanIndex || name.endsWith(".tmp")) await rm(join(dir, name), { force: true });
+    }
+    const checkpointedStart = await readStartOffset(dir);
+    const segments: Segment[] = [];
+    for (let i = 0; i < bases.length - 1; i++) {
+      const base = bases[i]!;
+      const size = (await stat(join(dir, `${String(base).padStart(20, "0")}${logSuffix}`))).size;
+      segments.push(new Segment(dir, base, { size, nextOffset: bases[i + 1]!, firstTimestamp: null, lastTimestamp: null }));
+    }
+    const activeBase = bases.at(-1) ?? checkpointedStart;
+    const active = await recoverActiveSegment(dir, activeBase, options);
+    segments.push(active);
+    if (bases.length === 0) await fsyncDirectory(dir);
+    const previous = segments.at(-2);
+    const lastTimestamp =
+      active.lastTimestamp ??
+      (previous === undefined ? null : (await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null);
+    return new Partition(log, partition, dir, options, segments, checkpointedStart, lastTimestamp);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  append(records: readonly AppendRecord[]): Promise<AppendResult> {
+    const refusal = this.closed ?? this.fenced;
+    if (refusal !== null) return Promise.reject(refusal);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ records, resolve, reject });
+      this.queueRound();
+    });
+  }
+
+  async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    this.assertOpen();
+    for (;;) {
+      const endOffset = this.endOffset;
+      const start = Math.max(fromOffset, this.startOffset);
+      const records: StoredRecord[] = [];
+      if (start >= endOffset || limits.maxRecords <= 0) return { records, nextOffset: start, endOffset };
+      try {
+        await this.readInto(start, endOffset, limits, records);
+      } catch (error) {
+        // Retention deleted a segment under the read: start again from the new start offset.
+        if (isNotFound(error) && this.startOffset > start) continue;
+        throw this.asStorageError(error, "read");
+      }
+      const last = records.at(-1);
+      return { records, nextOffset: last === undefined ? start : last.offset + 1, endOffset };
+    }
+  }
+
+  async offsetForTimestamp(timestamp: number): Promise<number> {
+    this.assertOpen();
+    const segments = this.segments.slice();
+    for (const segment of segments) {
+      const lastTimestamp = await this.lastTimestampOf(segment);
+      if (lastTimestamp === null || lastTimestamp < timestamp) continue;
+      if (segment.nextOffset <= this.startOffset) continue;
+      const index = await this.indexOf(segment);
+      const position = index.lastBefore(timestamp)?.position ?? 0;
+      const handle = await open(segment.logPath, "r");
+      try {
+        const header = await findBatchAtOrAfter(handle, position, this.readableEnd(segment), timestamp);
+        if (header !== null) return Math.max(header.baseOffset, this.startOffset);
+      } finally {
+        await handle.close();
+      }
+    }
+    return this.endOffset;
+  }
+
+  trim(beforeOffset: number): Promise<void> {
+    this.assertOpen();
+    return this.runSerially(async () => {
+      const target = Math.min(beforeOffset, this.endOffset);
+      if (target <= this.startOffset) return;
+      this.startOffset = target;
+      await writeFileAtomic(join(this.dir, startOffsetFile), String(target));
+      await this.deleteSegmentsBelowStart();
+    });
+  }
+
+  /** Deletes whole segments past the retention period or size, and hides expired records in the first survivor. */
+  enforceRetention(policy: RetentionPolicy): Promise<void> {
+    if (this.closed !== null) return Promise.resolve();
+    return this.runSerially(async () => {
+      if (policy.retentionMs !== null) {
+        const cutoff = this.options.clock.now() - policy.retentionMs;
+        const active = this.active;
+        if (active.size > 0 && active.lastTimestamp !== null && active.lastTimestamp < cutoff) {
+          await this.roll();
+        }
+        while (this.segments.length > 1) {
+          const lastTimestamp = await this.lastTimestampOf(this.segments[0]!);
+          if (lastTimestamp !== null && lastTimestamp >= cutoff) break;
+          this.startOffset = Math.max(this.startOffset, this.segments[0]!.nextOffset);
+          await this.deleteSegmentsBelowStart();
+        }
+        this.startOffset = Math.max(this.startOffset, await this.offsetForTimestamp(cutoff));
+      }
+      if (policy.retentionBytes !== null) {
+        while (this.segments.length > 1 && this.sizeBytes() > policy.retentionBytes) {
+          this.startOffset = Math.max(this.startOffset, this.segments[0]!.nextOffset);
+          await this.deleteSegmentsBelowStart();
+        }
+      }
+    });
+  }
+
+  stats(): PartitionStats {
+    return {
+      startOffset: this.startOffset,
+      endOffset: this.endOffset,
+      sizeBytes: this.sizeBytes(),
+      segmentCount: this.segments.length,
+      lastAppendTimestamp: this.lastTimestamp,
+    };
+  }
+
+  waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed !== null) return Promise.reject(this.closed);
+    return this.waiters.wait(offset, this.endOffset, signal);
+  }
+
+  /** With `--fsync interval`: makes everything written so far durable. */
+  flush(): Promise<void> {
+    if (!this.dirty || this.closed !== null) return Promise.resolve();
+    return this.runSerially(() => this.syncActive());
+  }
+
+  /**
+   * Finishes queued appends, makes everything durable and closes the files. Afterwards every call fails with
+   * `reason` (StoreClosedError on shutdown, LogNotFoundError when the log is being deleted).
+   */
+  async close(reason: StorageError = new StoreClosedError()): Promise<void> {
+    if (this.closed !== null) return;
+    if (!(reason instanceof StoreClosedError)) this.failPending(reason);
+    const finished = this.runSerially(async () => {
+      const active = this.active;
+      if (this.dirty && this.fenced === null) await this.syncActive();
+      await active.indexHandle?.datasync();
+      await active.logHandle?.close();
+      await active.indexHandle?.close();
+      active.logHandle = null;
+      active.indexHandle = null;
+    });
+    this.closed = reason;
+    try {
+      await finished;
+    } finally {
+      this.waiters.failAll(reason);
+    }
+  }
+
+  private queueRound(): void {
+    if (this.roundQueued) return;
+    this.roundQueued = true;
+    void this.runSerially(() => this.writeRound());
+  }
+
+  private runSerially<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(operation);
+    this.serial = result.catch(() => undefined);
+    return result;
+  }
+
+  private takeRound(): PendingAppend[] {
+    let bytes = 0;
+    let count = 0;
+    while (
+      count < this.pending.length &&
+      (count === 0 || bytes < logStorageDefaults.writeRoundMaxBytes) &&
+      count < logStorageDefaults.writeRoundMaxAppends
+    ) {
+      for (const record of this.pending[count]!.records) bytes += record.value.length + (record.key?.length ?? 0);
+      count++;
+    }
+    return this.pending.splice(0, count);
+  }
+
+  private async writeRound(): Promise<void> {
+    this.roundQueued = false;
+    const round = this.takeRound();
+    if (round.length === 0) return;
+    if (this.pending.length > 0) this.queueRound();
+    if (this.fenced !== null) {
+      for (const append of round) append.reject(this.fenced);
+      return;
+    }
+    try {
+      if (this.shouldRoll()) await this.roll();
+    } catch (error) {
+      const failure = this.asStorageError(error, "segment roll");
+      for (const append of round) append.reject(failure);
+      return;
+    }
+    const active = this.active;
+    const timestamp = Math.max(this.options.clock.now(), this.lastTimestamp ?? 0);
+    const buffers: Buffer[] = [];
+    const accepted: Array<{ append: PendingAppend; result: AppendResult }> = [];
+    const newEntries: IndexEntry[] = [];
+    let offset = active.nextOffset;
+    let position = active.size;
+    let sinceEntry = active.bytesSinceIndexEntry;
+    let lastBatch: IndexEntry | null = null;
+    for (const append of round) {
+      let batch: Buffer;
+      try {
+        batch = encodeBatch(append.records, offset, timestamp);
+      } catch (error) {
+        append.reject(error);
+        continue;
+      }
+      const entry = { relativeOffset: offset - active.baseOffset, position, timestamp };
+      if (sinceEntry >= this.options.indexIntervalBytes) {
+        newEntries.push(entry);
+        sinceEntry = 0;
+      }
+      sinceEntry += batch.length;
+      lastBatch = entry;
+      buffers.push(batch);
+      accepted.push({ append, result: { baseOffset: offset, count: append.records.length, timestamp } });
+      offset += append.records.length;
+      position += batch.length;
+    }
+    if (accepted.length === 0) return;
+    try {
+      await this.writeToActive(active, buffers, position - active.size, newEntries);
+    } catch (error) {
+      const failure = this.asStorageError(error, "append");
+      for (const { append } of accepted) append.reject(failure);
+      return;
+    }
+    active.size = position;
+    active.nextOffset = offset;
+    active.firstTimestamp ??= timestamp;
+    active.lastTimestamp = timestamp;
+    active.bytesSinceIndexEntry = sinceEntry;
+    active.lastBatch = lastBatch;
+    this.lastTimestamp = timestamp;
+    if (this.options.fsync === "always") {
+      try {
+        await active.logHandle!.datasync();
+      } catch (error) {
+        this.fence(error);
+        for (const { append } of accepted) append.reject(this.fenced);
+        return;
+      }
+    } else {
+      this.dirty = true;
+    }
+    this.publish();
+    for (const { append, result } of accepted) append.resolve(result);
+  }
+
+  /** Writes batches and their index entries, or leaves both files as they were. */
+  private async writeToActive(active: Segment, buffers: Buffer[], bytes: number, entries: IndexEntry[]): Promise<void> {
+    const logHandle = active.logHandle!;
+    const indexHandle = active.indexHandle!;
+    const index = active.index!;
+    const indexCountBefore = index.length;
+    try {
+      const { bytesWritten } = await logHandle.writev(buffers, active.size);
+      if (bytesWritten !== bytes) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+      if (entries.length > 0) {
+        const encoded = Buffer.concat(entries.map((entry) => index.append(entry)));
+        const written = await indexHandle.write(encoded, 0, encoded.length, active.indexFileBytes);
+        if (written.bytesWritten !== encoded.length) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+        active.indexFileBytes += encoded.length;
+      }
+    } catch (error) {
+      while (index.length > indexCountBefore) index.dropLast();
+      try {
+        await logHandle.truncate(active.size);
+        await indexHandle.truncate(active.indexFileBytes);
+      } catch (truncateError) {
+        this.fence(truncateError);
+      }
+      throw error;
+    }
+  }
+
+  private shouldRoll(): boolean {
+    const active = this.active;
+    if (active.size === 0) return false;
+    const age = this.options.clock.now() - (active.firstTimestamp ?? this.options.clock.now());
+    return active.size >= this.options.segmentBytes || age >= this.options.segmentMs;
+  }
+
+  /** Seals the active segment and starts a new one at the next offset. */
+  private async roll(): Promise<void> {
+    const old = this.active;
+    const next = await createSegment(this.dir, old.nextOffset);
+    try {
+      const finalEntry = sealIndex(old.index!, old.lastBatch);
+      if (finalEntry !== null) {
+        await old.indexHandle!.write(finalEntry, 0, finalEntry.length, old.indexFileBytes);
+        old.indexFileBytes += finalEntry.length;
+      }
+      await old.logHandle!.datasync();
+      await old.indexHandle!.datasync();
+      await old.logHandle!.close();
+      await old.indexHandle!.close();
+    } catch (error) {
+      await next.logHandle?.close();
+      await next.indexHandle?.close();
+      this.fence(error);
+      throw error;
+    }
+    old.logHandle = null;
+    old.indexHandle = null;
+    this.options.indexCache.touch(old);
+    this.segments.push(next);
+    this.durablePosition = 0;
+    this.dirty = false;
+  }
+
+  private async syncActive(): Promise<void> {
+    try {
+      await this.active.logHandle?.datasync();
+      this.dirty = false;
+    } catch (error) {
+      this.fence(error);
+      throw this.fenced;
+    }
+  }
+
+  private publish(): void {
+    this.endOffset = this.active.nextOffset;
+    this.durablePosition = this.active.size;
+    this.waiters.advance(this.endOffset);
+  }
+
+  private async readInto(start: number, endOffset: number, limits: ReadLimits, records: StoredRecord[]): Promise<void> {
+    const first = this.segmentFor(start);
+    const segments = this.segments.slice(first);
+    let bytes = 0;
+    for (const segment of segments) {
+      if (segment.baseOffset >= endOffset) return;
+      const index = await this.indexOf(segment);
+      const position = start > segment.baseOffset ? (index.floorByOffset(start - segment.baseOffset)?.position ?? 0) : 0;
+      const handle = await open(segment.logPath, "r");
+      try {
+        const result = await readRecords(
+          handle,
+          position,
+          this.readableEnd(segment),
+          start,
+          { maxRecords: limits.maxRecords, maxBytes: limits.maxBytes, chunkBytes: this.options.readChunkBytes },
+          records,
+          bytes,
+        );
+        if (result.full) return;
+        bytes = result.bytes;
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  /** The segment holding `offset`: the last one whose base offset is at or below it. */
+  private segmentFor(offset: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  private readableEnd(segment: Segment): number {
+    return segment === this.active ? this.durablePosition : segment.size;
+  }
+
+  private async indexOf(segment: Segment): Promise<SegmentIndex> {
+    if (segment.index === null) {
+      segment.index = await loadSealedIndex(segment, this.options.readChunkBytes, this.options.indexIntervalBytes);
+      segment.lastTimestamp ??= segment.index.last()?.timestamp ?? null;
+    }
+    if (!segment.isActive) this.options.indexCache.touch(segment);
+    return segment.index;
+  }
+
+  private async lastTimestampOf(segment: Segment): Promise<number | null> {
+    if (segment.lastTimestamp === null && !segment.isActive && segment.size > 0) await this.indexOf(segment);
+    return segment.lastTimestamp;
+  }
+
+  private async deleteSegmentsBelowStart(): Promise<void> {
+    while (this.segments.length > 1 && this.segments[0]!.nextOffset <= this.startOffset) {
+      const segment = this.segments.shift()!;
+      this.options.indexCache.forget(segment);
+      await rm(segment.logPath, { force: true });
+      await rm(segment.indexPath, { force: true });
+    }
+  }
+
+  private sizeBytes(): number {
+    let bytes = 0;
+    for (const segment of this.segments) bytes += segment.size;
+    return bytes;
+  }
+
+  private fence(cause: unknown): void {
+    this.fenced ??= new PartitionFencedError(this.log, this.partition, { cause });
+  }
+
+  private failPending(reason: StorageError): void {
+    for (const append of this.pending.splice(0)) append.reject(reason);
+  }
+
+  private assertOpen(): void {
+    if (this.closed !== null) throw this.closed;
+  }
+
+  private asStorageError(error: unknown, what: string): StorageError {
+    if (error instanceof StorageError) return error;
+    const code = (error as NodeJS.ErrnoException | null)?.code ?? "unknown error";
+    return new StorageIoError(`${what} failed on log ${JSON.stringify(this.log)} partition ${this.partition}: ${code}`, {
+      cause: error,
+    });
+  }
+}
+
+async function readStartOffset(dir: string): Promise<number> {
+  try {
+    const value = Number((await readFile(join(dir, startOffsetFile), "utf8")).trim());
+    return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  } catch (error) {
+    if (isNotFound(error)) return 0;
+    throw error;
+  }
+}
+
+async function createSegment(dir: string, baseOffset: number): Promise<Segment> {
+  const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
+  segment.logHandle = await open(segment.logPath, "w+");
+  try {
+    segment.indexHandle = await open(segment.indexPath, "w+");
+    await fsyncDirectory(dir);
+  } catch (error) {
+    await segment.logHandle.close();
+    await segment.indexHandle?.close();
+    throw error;
+  }
+  segment.index = SegmentIndex.empty();
+  return segment;
+}
+
+/**
+ * Opens the last segment for appending. Its tail may be torn or garbled by a crash: verify from the last index entry
+ * that still checks out, cut the file after the last valid batch, and bring the index up to date.
+ */
+async function recoverActiveSegment(dir: string, baseOffset: number, options: PartitionOptions): Promise<Segment> {
+  const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
+  // "a+" creates the file if this is a new partition; appends then use positional writes, which "a" would ignore.
+  await (await open(segment.logPath, "a+")).close();
+  const handle = await open(segment.logPath, "r+");
+  try {
+    const fileBytes = (await handle.stat()).size;
+    let indexBytes = Buffer.alloc(0);
+    try {
+      indexBytes = await readFile(segment.indexPath);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const index = SegmentIndex.fromFile(indexBytes, fileBytes);
+    let scanFrom = { position: 0, offset: baseOffset };
+    for (let entry = index.last(); entry !== null; entry = index.last()) {
+      const batch = await readVerifiedBatch(handle, entry.position, fileBytes, baseOffset + entry.relativeOffset);
+      if (batch !== null) {
+        scanFrom = { position: entry.position, offset: baseOffset + entry.relativeOffset };
+        break;
+      }
+      index.dropLast();
+    }
+    let sinceEntry = 0;
+    const end = await scanBatches(handle, scanFrom.position, fileBytes, scanFrom.offset, options.readChunkBytes, (header, position) => {
+      if (index.last()?.position !== position && sinceEntry >= options.indexIntervalBytes) {
+        index.append(entryFor(segment, header, position));
+        sinceEntry = 0;
+      }
+      sinceEntry += header.length;
+      segment.lastBatch = entryFor(segment, header, position);
+    });
+    if (end.damage !== null || end.position < fileBytes) {
+      options.onRecovery(
+        `cut ${fileBytes - end.position} bytes from the end of ${segment.logPath}: ${end.damage ?? "trailing bytes"}`,
+      );
+      await handle.truncate(end.position);
+      await handle.datasync();
+    }
+    await writeFile(segment.indexPath, index.bytes());
+    segment.logHandle = handle;
+    segment.indexHandle = await open(segment.indexPath, "r+");
+    segment.index = index;
+    segment.indexFileBytes = index.bytes().length;
+    segment.size = end.position;
+    segment.nextOffset = end.nextOffset;
+    segment.bytesSinceIndexEntry = sinceEntry;
+    segment.lastTimestamp = end.lastTimestamp;
+    if (end.position > 0) {
+      const first = readBatchHeader(await readAt(handle, 0, batchHeaderBytes), 0);
+      segment.firstTimestamp = first?.timestamp ?? null;
+    }
+    return segment;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
