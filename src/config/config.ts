@@ -1,0 +1,98 @@
+/**
+ * Server configuration: defaults, overridden by a config file (YAML or JSON), then by FRESHET_* environment
+ * variables, then by command-line flags. Every source is validated with the same schema, and a bad value names
+ * its source.
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { serverDefaults } from "./limits.js";
+
+export const fsyncPolicies = ["always", "interval", "never"] as const;
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const settingsSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.coerce.number().int().min(0).max(65535),
+    dataDir: z.string().min(1),
+    inMemory: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]),
+    fsync: z.enum(fsyncPolicies),
+    logLevel: z.enum(logLevels),
+  })
+  .strict()
+  .partial();
+
+export type Settings = Required<z.output<typeof settingsSchema>>;
+
+export const defaultSettings: Settings = {
+  host: serverDefaults.host,
+  port: serverDefaults.port,
+  dataDir: serverDefaults.dataDir,
+  inMemory: false,
+  fsync: "always",
+  logLevel: "info",
+};
+
+/** Environment variable → setting. */
+export const environmentVariables: Record<string, keyof Settings> = {
+  FRESHET_HOST: "host",
+  FRESHET_PORT: "port",
+  FRESHET_DATA_DIR: "dataDir",
+  FRESHET_IN_MEMORY: "inMemory",
+  FRESHET_FSYNC: "fsync",
+  FRESHET_LOG_LEVEL: "logLevel",
+};
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface SettingsSources {
+  /** Path of a YAML or JSON config file. */
+  readonly configFile?: string | undefined;
+  readonly environment?: NodeJS.ProcessEnv;
+  /** Settings given as flags, already named as settings. */
+  readonly flags?: Record<string, unknown>;
+}
+
+export async function loadSettings(sources: SettingsSources): Promise<Settings> {
+  const fromFile = sources.configFile === undefined ? {} : await readConfigFile(sources.configFile);
+  const fromEnvironment: Record<string, unknown> = {};
+  for (const [variable, setting] of Object.entries(environmentVariables)) {
+    const value = sources.environment?.[variable];
+    if (value !== undefined && value !== "") fromEnvironment[setting] = value;
+  }
+  return {
+    ...defaultSettings,
+    ...validate(fromFile, `config file ${sources.configFile}`),
+    ...validate(fromEnvironment, "environment"),
+    ...validate(sources.flags ?? {}, "command line"),
+  };
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+}
+
+function validate(input: unknown, source: string): Partial<Settings> {
+  const result = settingsSchema.safeParse(input);
+  if (result.success) {
+    return Object.fromEntries(Object.entries(result.data).filter(([, value]) => value !== undefined));
+  }
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    return `${where}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid settings from ${source}: ${problems.join("; ")}`);
+}

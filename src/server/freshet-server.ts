@@ -1,0 +1,108 @@
+/**
+ * A running Freshet: storage opened, services wired to it, protocol front ends on one listener. Start and stop
+ * here; `freshet serve` and the end-to-end tests both use this.
+ */
+import type { Settings } from "../config/config.js";
+import { serverDefaults } from "../config/limits.js";
+import { AwsDispatcher } from "../protocols/aws/dispatch.js";
+import { type DataDirLock, lockDataDir } from "../storage/embedded/data-dir-lock.js";
+import { EmbeddedLogStore } from "../storage/embedded/embedded-log-store.js";
+import { MetadataJournal } from "../storage/embedded/metadata-journal.js";
+import type { LogStore } from "../storage/log-store.js";
+import { MemoryLogStore } from "../storage/memory/memory-log-store.js";
+import { MemoryMetadataStore } from "../storage/memory/memory-metadata-store.js";
+import type { MetadataStore } from "../storage/metadata-store.js";
+import { type Clock, systemClock } from "../util/clock.js";
+import { version } from "../version.js";
+import { createHttpHandler } from "./http-handler.js";
+import { Listener } from "./listener.js";
+import type { Logger } from "./logger.js";
+
+export interface FreshetServerOptions {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+interface Storage {
+  readonly log: LogStore;
+  readonly metadata: MetadataStore;
+  readonly lock: DataDirLock | null;
+}
+
+export class FreshetServer {
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly listener: Listener,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: FreshetServerOptions): Promise<FreshetServer> {
+    const { settings, logger } = options;
+    const storage = await openStorage(settings, options.clock ?? systemClock, logger);
+    const dispatcher = new AwsDispatcher([], (error, requestId) =>
+      logger.error({ err: error, requestId }, "internal failure"),
+    );
+    const health = () => ({ status: "ok" as const, version, storage: settings.inMemory ? ("memory" as const) : ("embedded" as const) });
+    const listener = new Listener(createHttpHandler(dispatcher, health, logger));
+    try {
+      const address = await listener.listen({ host: settings.host, port: settings.port });
+      logger.info(
+        { host: address.address, port: address.port, storage: health().storage, dataDir: settings.inMemory ? null : settings.dataDir, fsync: settings.fsync },
+        "freshet listening",
+      );
+      return new FreshetServer(address.address, address.port, listener, storage, logger);
+    } catch (error) {
+      await closeStorage(storage);
+      throw error;
+    }
+  }
+
+  get endpoint(): string {
+    const host = this.host.includes(":") ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** Graceful: stop accepting, finish in-flight requests, flush and close storage. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.logger.info("shutting down");
+      await this.listener.close(serverDefaults.shutdownGraceMs);
+      await closeStorage(this.storage);
+      this.logger.info("stopped");
+    })();
+    return this.stopping;
+  }
+}
+
+async function openStorage(settings: Settings, clock: Clock, logger: Logger): Promise<Storage> {
+  if (settings.inMemory) {
+    return { log: new MemoryLogStore(clock), metadata: new MemoryMetadataStore(), lock: null };
+  }
+  const lock = await lockDataDir(settings.dataDir);
+  const onRecovery = (message: string) => logger.warn({ dataDir: settings.dataDir }, message);
+  try {
+    const metadata = await MetadataJournal.open(settings.dataDir, onRecovery);
+    const log = await EmbeddedLogStore.open({
+      dataDir: settings.dataDir,
+      fsync: settings.fsync,
+      clock,
+      background: true,
+      onRecovery,
+    });
+    return { log, metadata, lock };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function closeStorage(storage: Storage): Promise<void> {
+  await storage.log.close();
+  await storage.metadata.close();
+  await storage.lock?.release();
+}
