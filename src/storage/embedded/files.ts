@@ -1,5 +1,5 @@
 /** Small filesystem helpers for crash-safe updates. */
-import { open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Makes a directory's entries (files created, renamed or removed in it) durable. */
@@ -33,4 +33,21 @@ export async function removeFile(path: string): Promise<void> {
 
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === "ENOENT";
+}
+
+/**
+ * Writes every byte of `buffers` at `position`. A short write is retried with the rest, so a full disk surfaces as
+ * the system's own error (ENOSPC, EFBIG) rather than a silently short file.
+ */
+export async function writeFully(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  let at = position;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, at);
+    if (bytesWritten === 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (pending.length > 0 && skip >= pending[0]!.length) skip -= pending.shift()!.length;
+    if (skip > 0) pending[0] = pending[0]!.subarray(skip);
+  }
 }

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { metadataJournalCompactBytes } from "../../config/limits.js";
 import { StorageIoError, StoreClosedError } from "../errors.js";
 import { type JsonValue, type MetadataChange, type MetadataStore, MetadataTable } from "../metadata-store.js";
-import { isNotFound, writeFileAtomic } from "./files.js";
+import { isNotFound, writeFileAtomic, writeFully } from "./files.js";
 
 const entryHeaderBytes = 8;
 
@@ -73,8 +73,7 @@ export class MetadataJournal implements MetadataStore {
     const entry = encodeEntry(changes);
     return this.runSerially(async () => {
       try {
-        const { bytesWritten } = await this.handle.write(entry, 0, entry.length, this.fileBytes);
-        if (bytesWritten !== entry.length) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+        await writeFully(this.handle, [entry], this.fileBytes);
         await this.handle.datasync();
       } catch (error) {
         await this.handle.truncate(this.fileBytes).catch(() => undefined);

@@ -32,7 +32,7 @@ import type {
   StoredRecord,
 } from "../log-store.js";
 import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
-import { fsyncDirectory, isNotFound, writeFileAtomic } from "./files.js";
+import { fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "./files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
   entryFor,
@@ -345,7 +345,7 @@ export class Partition {
     }
     if (accepted.length === 0) return;
     try {
-      await this.writeToActive(active, buffers, position - active.size, newEntries);
+      await this.writeToActive(active, buffers, newEntries);
     } catch (error) {
       const failure = this.asStorageError(error, "append");
       for (const { append } of accepted) append.reject(failure);
@@ -374,18 +374,16 @@ export class Partition {
   }
 
   /** Writes batches and their index entries, or leaves both files as they were. */
-  private async writeToActive(active: Segment, buffers: Buffer[], bytes: number, entries: IndexEntry[]): Promise<void> {
+  private async writeToActive(active: Segment, buffers: Buffer[], entries: IndexEntry[]): Promise<void> {
     const logHandle = active.logHandle!;
     const indexHandle = active.indexHandle!;
     const index = active.index!;
     const indexCountBefore = index.length;
     try {
-      const { bytesWritten } = await logHandle.writev(buffers, active.size);
-      if (bytesWritten !== bytes) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+      await writeFully(logHandle, buffers, active.size);
       if (entries.length > 0) {
         const encoded = Buffer.concat(entries.map((entry) => index.append(entry)));
-        const written = await indexHandle.write(encoded, 0, encoded.length, active.indexFileBytes);
-        if (written.bytesWritten !== encoded.length) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+        await writeFully(indexHandle, [encoded], active.indexFileBytes);
         active.indexFileBytes += encoded.length;
       }
     } catch (error) {

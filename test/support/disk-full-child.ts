@@ -1,0 +1,24 @@
+/**
+ * Run under a file-size limit (`ulimit -f`), which makes writes fail like a full disk. Appends until the disk
+ * refuses, reports each acknowledgement and the failure as JSON lines, then reads the partition back.
+ */
+import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
+import { readAll } from "./records.js";
+
+const dataDir = process.argv[2]!;
+const store = await EmbeddedLogStore.open({ dataDir });
+await store.createLog("full", 1);
+const report = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+for (let batch = 0; ; batch++) {
+  const records = Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.alloc(1000, (batch * 10 + i) % 251) }));
+  try {
+    const result = await store.append("full", 0, records);
+    report({ acked: result });
+  } catch (error) {
+    report({ failed: (error as Error).name, code: ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code });
+    break;
+  }
+}
+const readable = await readAll(store, "full", 0);
+report({ readable: readable.length, endOffset: store.stats("full", 0).endOffset });
+await store.close();
