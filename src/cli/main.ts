@@ -21,6 +21,7 @@ Options for serve (each also settable in the config file and as FRESHET_<NAME> i
   --in-memory               keep nothing on disk: a throwaway server     (FRESHET_IN_MEMORY)
   --fsync <policy>          ${fsyncPolicies.join(" | ")}; default always         (FRESHET_FSYNC)
   --log-level <level>       ${logLevels.join(" | ")}; default info (FRESHET_LOG_LEVEL)
+  --limits <on|off>         per-shard throughput limits; off for load tests (FRESHET_LIMITS)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       "in-memory": { type: "boolean" },
       fsync: { type: "string" },
       "log-level": { type: "string" },
+      limits: { type: "string" },
     },
   });
   if (values.version) {
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     inMemory: values["in-memory"],
     fsync: values.fsync,
     logLevel: values["log-level"],
+    limits: values.limits,
   };
   const settings = await loadSettings({
     configFile: values.config ?? (process.env.FRESHET_CONFIG || undefined),

@@ -19,6 +19,7 @@ const settingsSchema = z
     inMemory: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]),
     fsync: z.enum(fsyncPolicies),
     logLevel: z.enum(logLevels),
+    limits: z.enum(["on", "off"]),
   })
   .strict()
   .partial();
@@ -32,6 +33,7 @@ export const defaultSettings: Settings = {
   inMemory: false,
   fsync: "always",
   logLevel: "info",
+  limits: "on",
 };
 
 /** Environment variable → setting. */
@@ -42,6 +44,7 @@ export const environmentVariables: Record<string, keyof Settings> = {
   FRESHET_IN_MEMORY: "inMemory",
   FRESHET_FSYNC: "fsync",
   FRESHET_LOG_LEVEL: "logLevel",
+  FRESHET_LIMITS: "limits",
 };
 
 export class ConfigError extends Error {

@@ -51,3 +51,54 @@ export const serverDefaults = {
   /** How long a graceful shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs: 10_000,
 } as const;
+
+/** Amazon Kinesis Data Streams quotas and defaults, named as the Kinesis documentation names them. */
+export const kinesisLimits = {
+  accountId: "000000000000",
+  defaultRegion: "us-east-1",
+  /** Records: at most 1 MiB of data plus partition key, unless the stream's MaxRecordSizeInKiB raises it. */
+  defaultMaxRecordSizeKiB: 1024,
+  maxRecordSizeKiBRange: [1024, 10240] as const,
+  partitionKeyMaxLength: 256,
+  putRecordsMaxRecords: 500,
+  /** PutRecords: at most 10 MiB per request, partition keys included. */
+  putRecordsMaxBytes: 10 * MiB,
+  getRecordsMaxRecords: 10_000,
+  getRecordsMaxBytes: 10 * MiB,
+  /** Per shard, per second. */
+  shardWriteBytesPerSecond: 1 * MiB,
+  shardWriteRecordsPerSecond: 1000,
+  shardReadBytesPerSecond: 2 * MiB,
+  shardReadCallsPerSecond: 5,
+  shardIteratorTtlMs: 5 * 60 * 1000,
+  retentionHoursRange: [24, 8760] as const,
+  defaultRetentionHours: 24,
+  /** Open shards per account (the default quota in us-east-1). */
+  shardLimit: 20_000,
+  onDemandStreamCountLimit: 50,
+  /** ON_DEMAND streams start with this many shards. */
+  onDemandInitialShards: 4,
+  consumersPerStream: 20,
+  tagsPerStream: 50,
+  tagsPerRequest: 10,
+  updateShardCountPerRollingDay: 10,
+  /** SubscribeToShard: a subscription lasts 5 minutes; an event at least every 5 s; one call per second. */
+  subscriptionLifetimeMs: 5 * 60 * 1000,
+  subscriptionHeartbeatMs: 5_000,
+  listStreamsDefaultLimit: 100,
+  listShardsDefaultMaxResults: 1000,
+  listStreamConsumersDefaultMaxResults: 100,
+  describeStreamDefaultLimit: 100,
+  /** NextToken lifetime for ListShards / ListStreamConsumers / ListStreams. */
+  nextTokenTtlMs: 300 * 1000,
+} as const;
+
+/** Freshet's own Kinesis timings (AWS takes seconds; a local server need not). */
+export const kinesisTimings = {
+  /** How long a new stream stays CREATING before it is ACTIVE. */
+  streamCreateDelayMs: 0,
+  /** How long a stream shows UPDATING after a reshard, mode or encryption change. */
+  streamUpdateDelayMs: 0,
+  /** How long a new consumer stays CREATING. */
+  consumerCreateDelayMs: 0,
+} as const;

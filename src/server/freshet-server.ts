@@ -5,6 +5,10 @@
 import type { Settings } from "../config/config.js";
 import { serverDefaults } from "../config/limits.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
+import { kinesisService } from "../protocols/kinesis/service.js";
+import { RecordsService } from "../streams/records-service.js";
+import { StreamCatalog } from "../streams/stream-catalog.js";
+import { StreamsService } from "../streams/streams-service.js";
 import { type DataDirLock, lockDataDir } from "../storage/embedded/data-dir-lock.js";
 import { EmbeddedLogStore } from "../storage/embedded/embedded-log-store.js";
 import { MetadataJournal } from "../storage/embedded/metadata-journal.js";
@@ -43,10 +47,20 @@ export class FreshetServer {
 
   static async start(options: FreshetServerOptions): Promise<FreshetServer> {
     const { settings, logger } = options;
-    const storage = await openStorage(settings, options.clock ?? systemClock, logger);
-    const dispatcher = new AwsDispatcher([], (error, requestId) =>
-      logger.error({ err: error, requestId }, "internal failure"),
-    );
+    const clock = options.clock ?? systemClock;
+    const storage = await openStorage(settings, clock, logger);
+    let dispatcher: AwsDispatcher;
+    try {
+      const streams = new StreamsService(new StreamCatalog(storage.metadata, clock), storage.log, clock, {
+        throughputLimits: settings.limits === "on",
+      });
+      await streams.reconcile();
+      const kinesis = kinesisService({ streams, records: new RecordsService(streams) });
+      dispatcher = new AwsDispatcher([kinesis], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"));
+    } catch (error) {
+      await closeStorage(storage);
+      throw error;
+    }
     const health = () => ({ status: "ok" as const, version, storage: settings.inMemory ? ("memory" as const) : ("embedded" as const) });
     const listener = new Listener(createHttpHandler(dispatcher, health, logger));
     try {

@@ -43,7 +43,7 @@ export function createHttpHandler(dispatcher: AwsDispatcher, health: () => Healt
       return;
     }
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
-    const answer = await dispatcher.dispatch({ headers: request.headers, body });
+    const answer = await dispatcher.dispatch({ headers: request.headers, url: request.url ?? "/", body });
     send(response, answer.statusCode, answer.headers, answer.body);
   }
 }

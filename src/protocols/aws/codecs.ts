@@ -1,11 +1,16 @@
 /**
  * The two body encodings of the AWS JSON protocols. The response uses the request's encoding.
  * JSON 1.1 is what botocore, the CLI, JS, Go and .NET send; CBOR 1.1 is the Java SDKs' default (so KCL, Flink,
- * Spark). Timestamp and blob conventions per encoding are the services' business, not the codec's.
+ * Spark).
+ *
+ * Outputs carry timestamps as Date and blobs as Buffer; each codec writes them as AWS does in its encoding:
+ * JSON: epoch seconds with a fraction, base64 strings. CBOR: tag 1 holding integer epoch *milliseconds* (not the
+ * seconds RFC 8949 says: AWS does otherwise and its clients expect it), byte strings.
  */
-import { Decoder, Encoder } from "cbor-x";
+import { Decoder, Encoder, Tag } from "cbor-x";
 
 export interface AwsCodec {
+  readonly format: "json" | "cbor";
   readonly contentType: string;
   /** Throws on bytes that are not a document of this encoding. */
   decode(body: Buffer): unknown;
@@ -13,19 +18,41 @@ export interface AwsCodec {
 }
 
 export const jsonCodec: AwsCodec = {
+  format: "json",
   contentType: "application/x-amz-json-1.1",
   decode: (body) => JSON.parse(body.toString("utf8")),
-  encode: (value) => Buffer.from(JSON.stringify(value), "utf8"),
+  encode: (value) => Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8"),
 };
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 export const cborCodec: AwsCodec = {
+  format: "cbor",
   contentType: "application/x-amz-cbor-1.1",
   decode: (body) => cborDecoder.decode(body),
-  encode: (value) => cbor.encode(value),
+  encode: (value) => cbor.encode(toWire(value, cborLeaf)),
 };
+
+function jsonLeaf(value: Date | Buffer): unknown {
+  return value instanceof Date ? value.getTime() / 1000 : value.toString("base64");
+}
+
+function cborLeaf(value: Date | Buffer): unknown {
+  return value instanceof Date ? new Tag(value.getTime(), 1) : value;
+}
+
+/** Copies an output value, writing each timestamp and blob in the encoding's form. */
+function toWire(value: unknown, leaf: (value: Date | Buffer) => unknown): unknown {
+  if (value instanceof Date || Buffer.isBuffer(value)) return leaf(value);
+  if (Array.isArray(value)) return value.map((item) => toWire(item, leaf));
+  if (typeof value === "object" && value !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) result[key] = toWire(item, leaf);
+    return result;
+  }
+  return value;
+}
 
 const codecsByContentType = new Map<string, AwsCodec>([
   ["application/x-amz-json-1.1", jsonCodec],

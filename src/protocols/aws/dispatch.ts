@@ -9,11 +9,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type AwsCodec, codecFor, jsonCodec } from "./codecs.js";
 import { AwsError, internalFailure, serializationError, unknownOperation } from "./errors.js";
+import { requestRegion } from "./region.js";
 
 export interface AwsRequestContext {
   readonly requestId: string;
   readonly codec: AwsCodec;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** From the request's SigV4 credential scope; us-east-1 when it has none. */
+  readonly region: string;
 }
 
 export type AwsAction = (input: Record<string, unknown>, context: AwsRequestContext) => Promise<unknown>;
@@ -32,6 +35,8 @@ export interface AwsResponse {
 
 export interface AwsRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Path and query as received. */
+  readonly url: string;
   readonly body: Buffer;
 }
 
@@ -55,7 +60,9 @@ export class AwsDispatcher {
     try {
       const input = decodeInput(codec, request.body, action !== undefined);
       if (action === undefined) throw unknownOperation();
-      const output = await action(input, { requestId, codec, headers: request.headers });
+      const query = new URL(request.url, "http://localhost").searchParams;
+      const region = requestRegion(header(request.headers, "authorization"), query.get("X-Amz-Credential"));
+      const output = await action(input, { requestId, codec, headers: request.headers, region });
       return respond(200, codec, requestId, output ?? {});
     } catch (error) {
       if (error instanceof AwsError) return errorResponse(error, codec, requestId);

@@ -1,0 +1,69 @@
+/**
+ * An AWS JSON-protocol action, declared as data plus a small function: its input shape (checked and converted by
+ * shapes.ts before the handler runs) and its handler. The handler's input type is derived from the shape.
+ */
+import type { AwsAction, AwsRequestContext, AwsService } from "./dispatch.js";
+import { AwsError } from "./errors.js";
+import { parseInput, type Shape, type StructureShape } from "./shapes.js";
+
+type Required<M> = { [K in keyof M]: M[K] extends { required: true } ? K : never }[keyof M];
+
+type StructureOf<M> = { -readonly [K in Required<M>]: ValueOf<M[K]> } & {
+  -readonly [K in Exclude<keyof M, Required<M>>]?: ValueOf<M[K]>;
+};
+
+/** The TypeScript type of a value that passed a shape. */
+export type ValueOf<S> = S extends { type: "string"; enum: readonly (infer E)[] }
+  ? E
+  : S extends { type: "string" }
+    ? string
+    : S extends { type: "integer" | "long" | "double" | "timestamp" }
+      ? number
+      : S extends { type: "boolean" }
+        ? boolean
+        : S extends { type: "blob" }
+          ? Buffer
+          : S extends { type: "list"; member: infer M }
+            ? ValueOf<M>[]
+            : S extends { type: "map"; value: infer V }
+              ? Record<string, ValueOf<V>>
+              : S extends { type: "structure"; members: infer M }
+                ? StructureOf<M>
+                : never;
+
+export interface ActionDefinition<Services, Input extends StructureShape = StructureShape> {
+  readonly name: string;
+  readonly input: Input;
+  handle(input: ValueOf<Input>, services: Services, context: AwsRequestContext): Promise<unknown>;
+}
+
+/** `const defineKinesisAction = actionsFor<KinesisServices>()`: a definer whose input types follow the shapes. */
+export function actionsFor<Services>() {
+  return <const Input extends StructureShape>(
+    definition: ActionDefinition<Services, Input>,
+  ): ActionDefinition<Services, StructureShape> => definition as unknown as ActionDefinition<Services, StructureShape>;
+}
+
+/** Makes a dispatchable service of action definitions; `toAwsError` maps the services' own errors, once. */
+export function awsService<Services>(
+  targetPrefix: string,
+  definitions: readonly ActionDefinition<Services>[],
+  services: Services,
+  toAwsError: (error: unknown) => AwsError | null,
+): AwsService {
+  const actions = new Map<string, AwsAction>();
+  for (const definition of definitions) {
+    actions.set(definition.name, async (rawInput, context) => {
+      const input = parseInput(rawInput, definition.input, context.codec.format);
+      try {
+        return await definition.handle(input as never, services, context);
+      } catch (error) {
+        if (error instanceof AwsError) throw error;
+        throw toAwsError(error) ?? error;
+      }
+    });
+  }
+  return { targetPrefix, actions };
+}
+
+export type { Shape };

@@ -1,0 +1,34 @@
+import { kinesisLimits } from "../../../config/limits.js";
+import { kinesisAction } from "../define.js";
+import { streamArn, streamId } from "../members.js";
+
+export const getRecords = kinesisAction({
+  name: "GetRecords",
+  input: {
+    type: "structure",
+    members: {
+      ShardIterator: { type: "string", required: true, min: 1, max: 512 },
+      Limit: { type: "integer", min: 1, max: 10000 },
+      StreamARN: streamArn,
+      StreamId: streamId,
+    },
+  },
+  async handle(input, { records }, { region }) {
+    const result = await records.getRecords(region, input.ShardIterator, input.Limit ?? kinesisLimits.getRecordsMaxRecords, input.StreamARN);
+    return {
+      Records: result.records.map((record) => ({
+        SequenceNumber: record.sequenceNumber,
+        ApproximateArrivalTimestamp: new Date(record.arrivalTimestamp),
+        Data: record.data,
+        PartitionKey: record.partitionKey,
+      })),
+      NextShardIterator: result.nextShardIterator ?? undefined,
+      MillisBehindLatest: result.millisBehindLatest,
+      ChildShards: result.childShards?.map((child) => ({
+        ShardId: child.shardId,
+        ParentShards: child.parentShards,
+        HashKeyRange: { StartingHashKey: child.startingHashKey, EndingHashKey: child.endingHashKey },
+      })),
+    };
+  },
+});

@@ -1,0 +1,25 @@
+import { resolveStream } from "../../../streams/arns.js";
+import { throughputExceeded } from "../../../streams/errors.js";
+import { kinesisAction } from "../define.js";
+import { hashKey, sequenceNumber, streamTarget } from "../members.js";
+
+export const putRecord = kinesisAction({
+  name: "PutRecord",
+  input: {
+    type: "structure",
+    members: {
+      ...streamTarget,
+      Data: { type: "blob", required: true, min: 0, max: 10485760 },
+      PartitionKey: { type: "string", required: true, min: 1, max: 256 },
+      ExplicitHashKey: hashKey,
+      SequenceNumberForOrdering: sequenceNumber,
+    },
+  },
+  async handle(input, { records }, { region }) {
+    const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
+    const entry = { data: input.Data, partitionKey: input.PartitionKey, explicitHashKey: input.ExplicitHashKey };
+    const [result] = await records.putRecords(ref, [entry], () => "data");
+    if (!result!.ok) throw throughputExceeded(result!.errorMessage);
+    return { ShardId: result!.shardId, SequenceNumber: result!.sequenceNumber, EncryptionType: "NONE" };
+  },
+});

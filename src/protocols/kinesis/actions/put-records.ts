@@ -1,0 +1,50 @@
+import { kinesisLimits } from "../../../config/limits.js";
+import { resolveStream } from "../../../streams/arns.js";
+import { invalidArgument } from "../../../streams/errors.js";
+import { kinesisAction } from "../define.js";
+import { hashKey, streamTarget } from "../members.js";
+
+export const putRecords = kinesisAction({
+  name: "PutRecords",
+  input: {
+    type: "structure",
+    members: {
+      ...streamTarget,
+      Records: {
+        type: "list",
+        required: true,
+        min: 1,
+        max: 500,
+        member: {
+          type: "structure",
+          members: {
+            Data: { type: "blob", required: true, min: 0, max: 10485760 },
+            ExplicitHashKey: hashKey,
+            PartitionKey: { type: "string", required: true, min: 1, max: 256 },
+          },
+        },
+      },
+    },
+  },
+  async handle(input, { records }, { region }) {
+    const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
+    let totalBytes = 0;
+    for (const entry of input.Records) totalBytes += entry.Data.length + Buffer.byteLength(entry.PartitionKey, "utf8");
+    if (totalBytes > kinesisLimits.putRecordsMaxBytes) {
+      throw invalidArgument(`Records size exceeds ${kinesisLimits.putRecordsMaxBytes / 1024 / 1024} MB limit`);
+    }
+    const entries = input.Records.map((entry) => ({
+      data: entry.Data,
+      partitionKey: entry.PartitionKey,
+      explicitHashKey: entry.ExplicitHashKey,
+    }));
+    const results = await records.putRecords(ref, entries, (i) => `records.${i + 1}.member.data`);
+    let failed = 0;
+    const wire = results.map((result) => {
+      if (result.ok) return { ShardId: result.shardId, SequenceNumber: result.sequenceNumber };
+      failed++;
+      return { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage };
+    });
+    return { FailedRecordCount: failed, Records: wire, EncryptionType: "NONE" };
+  },
+});

@@ -1,0 +1,53 @@
+/** How streams, shards and consumers appear on the Kinesis wire. */
+import { consumerStatus, type ConsumerRecord, openShards, type ShardRecord, type StreamRecord, streamStatus } from "../../streams/model.js";
+
+export function wireShard(shard: ShardRecord) {
+  return {
+    ShardId: shard.shardId,
+    ParentShardId: shard.parentShardId,
+    AdjacentParentShardId: shard.adjacentParentShardId,
+    HashKeyRange: { StartingHashKey: shard.startingHashKey, EndingHashKey: shard.endingHashKey },
+    SequenceNumberRange: {
+      StartingSequenceNumber: shard.startingSequenceNumber,
+      EndingSequenceNumber: shard.endingSequenceNumber,
+    },
+  };
+}
+
+function commonDescription(stream: StreamRecord, now: number) {
+  return {
+    StreamName: stream.name,
+    StreamARN: stream.arn,
+    StreamStatus: streamStatus(stream, now),
+    StreamModeDetails: { StreamMode: stream.mode },
+    RetentionPeriodHours: stream.retentionHours,
+    StreamCreationTimestamp: new Date(stream.createdAt),
+    EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.shardLevelMetrics] }],
+    EncryptionType: stream.encryption.type,
+    KeyId: stream.encryption.keyId,
+  };
+}
+
+export function wireStreamDescription(stream: StreamRecord, now: number, shards: readonly ShardRecord[], hasMoreShards: boolean) {
+  return { ...commonDescription(stream, now), Shards: shards.map(wireShard), HasMoreShards: hasMoreShards };
+}
+
+export function wireStreamSummary(stream: StreamRecord, now: number) {
+  return {
+    ...commonDescription(stream, now),
+    OpenShardCount: openShards(stream).length,
+    ConsumerCount: stream.consumers.length,
+    MaxRecordSizeInKiB: stream.maxRecordSizeKiB,
+    WarmThroughput: stream.warmThroughputMiBps === undefined ? undefined : { TargetMiBps: stream.warmThroughputMiBps, CurrentMiBps: stream.warmThroughputMiBps },
+  };
+}
+
+export function wireConsumer(stream: StreamRecord, consumer: ConsumerRecord, now: number) {
+  return {
+    ConsumerName: consumer.name,
+    ConsumerARN: consumer.arn,
+    ConsumerStatus: consumerStatus(consumer, now),
+    ConsumerCreationTimestamp: new Date(consumer.createdAt),
+    StreamARN: stream.arn,
+  };
+}

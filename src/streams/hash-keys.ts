@@ -1,0 +1,30 @@
+/**
+ * Kinesis' 128-bit hash key space: a record's hash key is the MD5 of its partition key read as an unsigned
+ * integer (or the ExplicitHashKey given), and each open shard owns a contiguous range of it.
+ */
+import { createHash } from "node:crypto";
+
+export const maxHashKey = (1n << 128n) - 1n;
+
+export interface HashKeyRange {
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+export function hashKeyOf(partitionKey: string): bigint {
+  return BigInt(`0x${createHash("md5").update(partitionKey, "utf8").digest("hex")}`);
+}
+
+/** CreateStream's even split: each shard gets floor(2^128 / n) keys, the last one the remainder. */
+export function evenRanges(count: number, within: HashKeyRange = { start: 0n, end: maxHashKey }): HashKeyRange[] {
+  const span = within.end - within.start + 1n;
+  const step = span / BigInt(count);
+  return Array.from({ length: count }, (_, i) => ({
+    start: within.start + step * BigInt(i),
+    end: i === count - 1 ? within.end : within.start + step * BigInt(i + 1) - 1n,
+  }));
+}
+
+export function inRange(hashKey: bigint, range: HashKeyRange): boolean {
+  return hashKey >= range.start && hashKey <= range.end;
+}

@@ -1,0 +1,287 @@
+/**
+ * The Kinesis data plane: putting records onto shards, and reading them back through shard iterators.
+ */
+import { kinesisLimits } from "../config/limits.js";
+import type { StoredRecord } from "../storage/log-store.js";
+import { expiredIterator, invalidArgument, resourceNotFound, throughputExceeded, validation } from "./errors.js";
+import { hashKeyOf, maxHashKey } from "./hash-keys.js";
+import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
+import { formatSequenceNumber, parseSequenceNumber } from "./sequence-numbers.js";
+import { decodeShardIterator, encodeShardIterator } from "./shard-iterators.js";
+import type { LiveStream, StreamRef } from "./stream-catalog.js";
+import type { StreamsService } from "./streams-service.js";
+
+export interface PutEntry {
+  readonly data: Buffer;
+  readonly partitionKey: string;
+  readonly explicitHashKey?: string;
+}
+
+export type PutResult =
+  | { readonly ok: true; readonly shardId: string; readonly sequenceNumber: string }
+  | { readonly ok: false; readonly errorCode: "ProvisionedThroughputExceededException" | "InternalFailure"; readonly errorMessage: string };
+
+export type IteratorType = "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" | "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP";
+
+export interface IteratorRequest {
+  readonly shardId: string;
+  readonly type: IteratorType;
+  readonly startingSequenceNumber?: string;
+  /** Epoch milliseconds. */
+  readonly timestamp?: number;
+}
+
+export interface ReadRecord {
+  readonly sequenceNumber: string;
+  readonly arrivalTimestamp: number;
+  readonly data: Buffer;
+  readonly partitionKey: string;
+}
+
+export interface ChildShard {
+  readonly shardId: string;
+  readonly parentShards: string[];
+  readonly startingHashKey: string;
+  readonly endingHashKey: string;
+}
+
+export interface GetRecordsResult {
+  readonly records: ReadRecord[];
+  readonly nextShardIterator: string | null;
+  readonly millisBehindLatest: number;
+  readonly childShards?: ChildShard[];
+}
+
+export class RecordsService {
+  constructor(private readonly streams: StreamsService) {}
+
+  /**
+   * Puts records, each onto the open shard owning its hash key, in request order within a shard. Entries over a
+   * shard's throughput fail alone (PutRecords reports them per record); the others are durable when this returns.
+   */
+  async putRecords(ref: StreamRef, entries: readonly PutEntry[], fieldPath: (index: number) => string): Promise<PutResult[]> {
+    const stream = this.streams.activeStream(ref);
+    const maxRecordBytes = stream.record.maxRecordSizeKiB * 1024;
+    const hashKeys = entries.map((entry, i) => {
+      const size = entry.data.length + Buffer.byteLength(entry.partitionKey, "utf8");
+      if (size > maxRecordBytes) {
+        throw validation(
+          `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${entry.data.length} cap=${entry.data.length}]' at '${fieldPath(i)}' failed to satisfy constraint: Member must have length less than or equal to ${maxRecordBytes - Buffer.byteLength(entry.partitionKey, "utf8")}`,
+        );
+      }
+      return entry.explicitHashKey === undefined ? hashKeyOf(entry.partitionKey) : explicitHashKey(entry.explicitHashKey);
+    });
+    // Appends share the gate; a reshard takes it exclusively, so routing and appending see one shard map.
+    return stream.gate.shared(async () => {
+      const current = this.streams.activeStream(ref);
+      const byShard = new Map<ShardRecord, number[]>();
+      hashKeys.forEach((hashKey, i) => {
+        const shard = current.route(hashKey);
+        const indexes = byShard.get(shard);
+        if (indexes === undefined) byShard.set(shard, [i]);
+        else indexes.push(i);
+      });
+      const results = new Array<PutResult>(entries.length);
+      await Promise.all(
+        [...byShard].map(([shard, indexes]) => this.appendToShard(current, shard, entries, indexes, results)),
+      );
+      return results;
+    });
+  }
+
+  private async appendToShard(
+    stream: LiveStream,
+    shard: ShardRecord,
+    entries: readonly PutEntry[],
+    indexes: number[],
+    results: PutResult[],
+  ): Promise<void> {
+    const accepted = this.streams.options.throughputLimits ? this.admitWrites(stream, shard, entries, indexes, results) : indexes;
+    if (accepted.length === 0) return;
+    const appended = await this.streams.log.append(
+      stream.record.logName,
+      shard.partition,
+      accepted.map((i) => ({ key: Buffer.from(entries[i]!.partitionKey, "utf8"), value: entries[i]!.data })),
+    );
+    const createdSeconds = Math.floor(stream.record.createdAt / 1000);
+    accepted.forEach((entryIndex, i) => {
+      results[entryIndex] = {
+        ok: true,
+        shardId: shard.shardId,
+        sequenceNumber: formatSequenceNumber({ streamCreatedSeconds: createdSeconds, partition: shard.partition, offset: appended.baseOffset + i }),
+      };
+    });
+  }
+
+  /** Takes each record's bytes and count from the shard's buckets, in order; the ones that do not fit fail. */
+  private admitWrites(stream: LiveStream, shard: ShardRecord, entries: readonly PutEntry[], indexes: number[], results: PutResult[]): number[] {
+    const buckets = stream.shardThroughput(shard.partition);
+    const accepted: number[] = [];
+    for (const i of indexes) {
+      const entry = entries[i]!;
+      const bytes = entry.data.length + Buffer.byteLength(entry.partitionKey, "utf8");
+      if (buckets.writeRecords.available() >= 1 && buckets.writeBytes.available() >= bytes) {
+        buckets.writeRecords.tryTake(1);
+        buckets.writeBytes.tryTake(bytes);
+        accepted.push(i);
+      } else {
+        results[i] = {
+          ok: false,
+          errorCode: "ProvisionedThroughputExceededException",
+          errorMessage: `Rate exceeded for shard ${shard.shardId} in stream ${stream.record.name} under account ${kinesisLimits.accountId}.`,
+        };
+      }
+    }
+    return accepted;
+  }
+
+  async getShardIterator(ref: StreamRef, request: IteratorRequest): Promise<string> {
+    const stream = this.streams.activeStream(ref).record;
+    const shard = this.streams.shardOf(stream, request.shardId);
+    const offset = await this.startingOffset(stream, shard, request);
+    return encodeShardIterator({
+      streamName: stream.name,
+      streamCreatedAt: stream.createdAt,
+      partition: shard.partition,
+      offset,
+      issuedAt: this.streams.now(),
+    });
+  }
+
+  private async startingOffset(stream: StreamRecord, shard: ShardRecord, request: IteratorRequest): Promise<number> {
+    const { type, startingSequenceNumber } = request;
+    const needsSequenceNumber = type === "AT_SEQUENCE_NUMBER" || type === "AFTER_SEQUENCE_NUMBER";
+    if (needsSequenceNumber !== (startingSequenceNumber !== undefined) && type !== "AT_TIMESTAMP") {
+      throw invalidArgument(
+        `Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${type} and ${startingSequenceNumber === undefined ? "no" : "also a"} StartingSequenceNumber.`,
+      );
+    }
+    const partitionStats = this.streams.log.stats(stream.logName, shard.partition);
+    switch (type) {
+      case "TRIM_HORIZON":
+        return partitionStats.startOffset;
+      case "LATEST":
+        return partitionStats.endOffset;
+      case "AT_TIMESTAMP": {
+        if (request.timestamp === undefined) {
+          throw invalidArgument("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
+        }
+        const now = this.streams.now();
+        if (request.timestamp > now) {
+          throw invalidArgument(
+            `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${request.timestamp}, currentTimestampInMillis: ${now}`,
+          );
+        }
+        return this.streams.log.offsetForTimestamp(stream.logName, shard.partition, request.timestamp);
+      }
+      default: {
+        const position = parseSequenceNumber(startingSequenceNumber!);
+        if (position === null) {
+          throw invalidArgument(
+            `StartingSequenceNumber ${startingSequenceNumber} used in GetShardIterator on shard ${shard.shardId} in stream ${stream.name} under account ${kinesisLimits.accountId} is invalid.`,
+          );
+        }
+        if (position.partition !== shard.partition) {
+          throw invalidArgument(
+            `Invalid StartingSequenceNumber. It encodes ${`shardId-${String(position.partition).padStart(12, "0")}`}, while it was used in a call to a shard with ${shard.shardId}`,
+          );
+        }
+        if (position.streamCreatedSeconds !== Math.floor(stream.createdAt / 1000)) {
+          throw invalidArgument(
+            `StartingSequenceNumber ${startingSequenceNumber} used in GetShardIterator on shard ${shard.shardId} in stream ${stream.name} under account ${kinesisLimits.accountId} is invalid because it did not come from this stream.`,
+          );
+        }
+        const offset = type === "AT_SEQUENCE_NUMBER" ? position.offset : position.offset + 1;
+        return Math.min(Math.max(offset, partitionStats.startOffset), Math.max(partitionStats.endOffset, offset));
+      }
+    }
+  }
+
+  async getRecords(region: string, iteratorText: string, limit: number, streamArnGiven?: string): Promise<GetRecordsResult> {
+    const iterator = decodeShardIterator(iteratorText);
+    if (iterator === null) throw invalidArgument("Invalid ShardIterator.");
+    const now = this.streams.now();
+    if (now - iterator.issuedAt > kinesisLimits.shardIteratorTtlMs) {
+      throw expiredIterator(
+        `Iterator expired. The iterator was created at time ${javaDate(iterator.issuedAt)} while right now it is ${javaDate(now)} which is further in the future than the tolerated delay of ${kinesisLimits.shardIteratorTtlMs} milliseconds.`,
+      );
+    }
+    const live = this.streams.catalog.find({ region, name: iterator.streamName });
+    if (live === undefined || live.record.createdAt !== iterator.streamCreatedAt) {
+      throw resourceNotFound(`Stream ${iterator.streamName} under account ${kinesisLimits.accountId} not found.`);
+    }
+    if (streamArnGiven !== undefined && streamArnGiven !== live.record.arn) {
+      throw invalidArgument(`ShardIterator does not belong to stream ${streamArnGiven}.`);
+    }
+    const stream = live.record;
+    const shard = stream.shards.find((candidate) => candidate.partition === iterator.partition);
+    if (shard === undefined) throw invalidArgument("Invalid ShardIterator.");
+    if (this.streams.options.throughputLimits && !live.shardThroughput(shard.partition).readCalls.tryTake(1)) {
+      throw throughputExceeded(`Rate exceeded for shard ${shard.shardId} in stream ${stream.name} under account ${kinesisLimits.accountId}.`);
+    }
+    if (this.streams.options.throughputLimits && live.shardThroughput(shard.partition).readBytes.available() <= 0) {
+      // A large read leaves the shard's byte allowance in debt: AWS throttles the calls that follow it.
+      throw throughputExceeded(`Rate exceeded for shard ${shard.shardId} in stream ${stream.name} under account ${kinesisLimits.accountId}.`);
+    }
+    const read = await this.streams.log.read(stream.logName, shard.partition, iterator.offset, {
+      maxRecords: Math.min(limit, kinesisLimits.getRecordsMaxRecords),
+      maxBytes: kinesisLimits.getRecordsMaxBytes,
+    });
+    const records = read.records.map((record) => toReadRecord(stream, shard, record));
+    if (this.streams.options.throughputLimits) {
+      live.shardThroughput(shard.partition).readBytes.charge(read.records.reduce((sum, r) => sum + r.value.length, 0));
+    }
+    const last = read.records.at(-1);
+    const caughtUp = read.nextOffset >= read.endOffset;
+    const millisBehindLatest = caughtUp || last === undefined ? 0 : Math.max(0, now - last.timestamp);
+    if (!isOpen(shard) && read.nextOffset >= (shard.endOffset ?? read.endOffset)) {
+      return { records, nextShardIterator: null, millisBehindLatest, childShards: childShardsOf(stream, shard) };
+    }
+    return {
+      records,
+      nextShardIterator: encodeShardIterator({ ...iterator, offset: read.nextOffset, issuedAt: now }),
+      millisBehindLatest,
+    };
+  }
+}
+
+function explicitHashKey(text: string): bigint {
+  const value = BigInt(text);
+  if (value < 0n || value > maxHashKey) {
+    throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${text}`);
+  }
+  return value;
+}
+
+export function toReadRecord(stream: StreamRecord, shard: ShardRecord, record: StoredRecord): ReadRecord {
+  return {
+    sequenceNumber: formatSequenceNumber({
+      streamCreatedSeconds: Math.floor(stream.createdAt / 1000),
+      partition: shard.partition,
+      offset: record.offset,
+    }),
+    arrivalTimestamp: record.timestamp,
+    data: record.value,
+    partitionKey: record.key?.toString("utf8") ?? "",
+  };
+}
+
+export function childShardsOf(stream: StreamRecord, parent: ShardRecord): ChildShard[] {
+  return stream.shards
+    .filter((shard) => shard.parentShardId === parent.shardId || shard.adjacentParentShardId === parent.shardId)
+    .map((shard) => ({
+      shardId: shard.shardId,
+      parentShards: [shard.parentShardId, shard.adjacentParentShardId].filter((id): id is string => id !== undefined),
+      startingHashKey: shard.startingHashKey,
+      endingHashKey: shard.endingHashKey,
+    }));
+}
+
+/** Java's Date.toString(), which AWS's iterator-expiry message uses: `Fri Nov 22 02:00:00 UTC 2026`. */
+function javaDate(ms: number): string {
+  const date = new Date(ms);
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const time = date.toISOString().slice(11, 19);
+  return `${days[date.getUTCDay()]} ${months[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, "0")} ${time} UTC ${date.getUTCFullYear()}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * Per-shard throughput limits as token buckets: each holds one second's allowance and refills continuously, so a
+ * shard can burst up to its per-second limit and sustain exactly that rate. Time comes from the injected clock.
+ */
+import type { Clock } from "../util/clock.js";
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = perSecond;
+    this.updatedAt = clock.now();
+  }
+
+  /** Takes `amount` tokens if they are all there; takes nothing otherwise. */
+  tryTake(amount: number): boolean {
+    this.refill();
+    if (amount > this.tokens) return false;
+    this.tokens -= amount;
+    return true;
+  }
+
+  /** Takes `amount` even if it leaves the bucket in debt (a read whose size is only known after it ran). */
+  charge(amount: number): void {
+    this.refill();
+    this.tokens -= amount;
+  }
+
+  available(): number {
+    this.refill();
+    return this.tokens;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond);
+    this.updatedAt = now;
+  }
+}
