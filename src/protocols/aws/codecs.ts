@@ -30,7 +30,7 @@ const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 export const cborCodec: AwsCodec = {
   format: "cbor",
   contentType: "application/x-amz-cbor-1.1",
-  decode: (body) => cborDecoder.decode(body),
+  decode: (body) => fromCborTimestamps(cborDecoder.decode(body)),
   encode: (value) => cbor.encode(toWire(value, cborLeaf)),
 };
 
@@ -40,6 +40,19 @@ function jsonLeaf(value: Date | Buffer): unknown {
 
 function cborLeaf(value: Date | Buffer): unknown {
   return value instanceof Date ? new Tag(value.getTime(), 1) : value;
+}
+
+/**
+ * cbor-x reads tag 1 as epoch seconds, but AWS puts milliseconds there: a Date it made is 1000 times too late.
+ * Decoded requests are small, so one pass to put every timestamp right is cheap.
+ */
+function fromCborTimestamps(value: unknown): unknown {
+  if (value instanceof Date) return new Date(value.getTime() / 1000);
+  if (Array.isArray(value)) return value.map(fromCborTimestamps);
+  if (typeof value === "object" && value !== null && !(value instanceof Uint8Array)) {
+    for (const [key, item] of Object.entries(value)) (value as Record<string, unknown>)[key] = fromCborTimestamps(item);
+  }
+  return value;
 }
 
 /** Copies an output value, writing each timestamp and blob in the encoding's form. */

@@ -108,7 +108,7 @@ function convert(value: unknown, shape: Shape, format: WireFormat): unknown {
     case "blob":
       return convertBlob(value, format);
     case "timestamp":
-      return convertTimestamp(value, format);
+      return convertTimestamp(value);
     case "list":
       if (!Array.isArray(value)) {
         if (typeof value === "object") throw typeError("Start of structure or map found where not expected.");
@@ -153,10 +153,13 @@ function convertBlob(value: unknown, format: WireFormat): Buffer {
   throw typeError(`${javaClass(value)} can not be converted to a Blob`);
 }
 
-/** Epoch milliseconds. JSON carries epoch seconds (a fraction allowed); CBOR carries tag 1 with milliseconds. */
-function convertTimestamp(value: unknown, format: WireFormat): number {
+/**
+ * Epoch milliseconds. JSON carries epoch seconds (a fraction allowed); CBOR carries tag 1, which the codec has
+ * already made a Date. A bare number is epoch seconds in either.
+ */
+function convertTimestamp(value: unknown): number {
   if (value instanceof Date) return value.getTime();
-  if (typeof value === "number") return format === "cbor" ? value : Math.round(value * 1000);
+  if (typeof value === "number") return Math.round(value * 1000);
   if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
     return Math.round(Number(value) * 1000);
   }
