@@ -11,6 +11,20 @@ import { serverDefaults } from "./limits.js";
 export const fsyncPolicies = ["always", "interval", "never"] as const;
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
+/** A stream that exists as soon as the server starts (created if missing; an existing one is left as it is). */
+const declaredStreamSchema = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, "a stream name: 1–128 of [a-zA-Z0-9_.-]"),
+    region: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    shardCount: z.number().int().min(1).optional(),
+    mode: z.enum(["PROVISIONED", "ON_DEMAND"]).optional(),
+    retentionHours: z.number().int().min(24).max(8760).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export type DeclaredStream = z.output<typeof declaredStreamSchema>;
+
 const settingsSchema = z
   .object({
     host: z.string().min(1),
@@ -20,6 +34,7 @@ const settingsSchema = z
     fsync: z.enum(fsyncPolicies),
     logLevel: z.enum(logLevels),
     limits: z.enum(["on", "off"]),
+    kinesis: z.object({ streams: z.array(declaredStreamSchema).default([]) }).strict(),
   })
   .strict()
   .partial();
@@ -34,6 +49,7 @@ export const defaultSettings: Settings = {
   fsync: "always",
   logLevel: "info",
   limits: "on",
+  kinesis: { streams: [] },
 };
 
 /** Environment variable → setting. */

@@ -6,6 +6,7 @@ import type { Settings } from "../config/config.js";
 import { serverDefaults } from "../config/limits.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
 import { kinesisService } from "../protocols/kinesis/service.js";
+import { createDeclaredStreams } from "../streams/declared-streams.js";
 import { RecordsService } from "../streams/records-service.js";
 import { StreamCatalog } from "../streams/stream-catalog.js";
 import { StreamsService } from "../streams/streams-service.js";
@@ -55,6 +56,8 @@ export class FreshetServer {
         throughputLimits: settings.limits === "on",
       });
       await streams.reconcile();
+      const declared = await createDeclaredStreams(streams, settings.kinesis.streams);
+      if (declared.length > 0) logger.info({ streams: declared }, "created declared streams");
       const kinesis = kinesisService({ streams, records: new RecordsService(streams) });
       dispatcher = new AwsDispatcher([kinesis], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"));
     } catch (error) {

@@ -26,6 +26,8 @@ export interface CreateStreamInput {
   readonly tags?: Readonly<Record<string, string>>;
   readonly maxRecordSizeKiB?: number;
   readonly warmThroughputMiBps?: number;
+  /** Not part of CreateStream: streams declared in the config file may start with another retention. */
+  readonly retentionHours?: number;
 }
 
 const hourMs = 3_600_000;
@@ -86,7 +88,7 @@ export class StreamsService {
         activeAt: createdAt + (this.options.createDelayMs ?? kinesisTimings.streamCreateDelayMs),
         updatingUntil: 0,
         mode,
-        retentionHours: kinesisLimits.defaultRetentionHours,
+        retentionHours: input.retentionHours ?? kinesisLimits.defaultRetentionHours,
         maxRecordSizeKiB: input.maxRecordSizeKiB ?? kinesisLimits.defaultMaxRecordSizeKiB,
         ...(input.warmThroughputMiBps === undefined ? {} : { warmThroughputMiBps: input.warmThroughputMiBps }),
         shards: evenRanges(shardCount).map((range, partition) => ({
