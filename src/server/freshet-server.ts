@@ -3,7 +3,7 @@
  * here; `freshet serve` and the end-to-end tests both use this.
  */
 import type { Settings } from "../config/config.js";
-import { serverDefaults } from "../config/limits.js";
+import { logStorageDefaults, serverDefaults } from "../config/limits.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
 import { kinesisService } from "../protocols/kinesis/service.js";
 import { createDeclaredStreams } from "../streams/declared-streams.js";
@@ -37,6 +37,7 @@ interface Storage {
 
 export class FreshetServer {
   private stopping: Promise<void> | null = null;
+  private readonly retentionTimer: NodeJS.Timeout;
 
   private constructor(
     readonly host: string,
@@ -44,7 +45,16 @@ export class FreshetServer {
     private readonly listener: Listener,
     private readonly storage: Storage,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.retentionTimer = setInterval(() => {
+      this.enforceRetention().catch((error: unknown) => logger.error({ err: error }, "retention pass failed"));
+    }, logStorageDefaults.retentionCheckIntervalMs).unref();
+  }
+
+  /** Deletes what every log's retention says is gone (also run on a timer, and by the store at start). */
+  enforceRetention(): Promise<void> {
+    return this.storage.log.enforceRetention();
+  }
 
   static async start(options: FreshetServerOptions): Promise<FreshetServer> {
     const { settings, logger } = options;
@@ -88,6 +98,7 @@ export class FreshetServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info("shutting down");
+      clearInterval(this.retentionTimer);
       await this.listener.close(serverDefaults.shutdownGraceMs);
       await closeStorage(this.storage);
       this.logger.info("stopped");

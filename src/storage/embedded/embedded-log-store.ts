@@ -42,7 +42,7 @@ export interface EmbeddedLogStoreOptions {
   readonly segmentBytes?: number;
   readonly segmentMs?: number;
   readonly indexIntervalBytes?: number;
-  /** Run retention and interval fsyncs on timers (a live server); tests leave this off and call them directly. */
+  /** With `fsync: "interval"`, flush on a timer (a live server); tests leave this off and call flush() directly. */
   readonly background?: boolean;
   /** Told about recovery actions (a torn tail cut, an unfinished create removed). */
   readonly onRecovery?: (message: string) => void;
@@ -225,12 +225,9 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   private startTimers(): void {
-    const { retentionCheckIntervalMs, fsyncIntervalMs } = logStorageDefaults;
-    const onError = (error: unknown): void => this.partitionOptions.onRecovery(`background task failed: ${String(error)}`);
-    this.timers.push(setInterval(() => void this.enforceRetention().catch(onError), retentionCheckIntervalMs).unref());
-    if (this.partitionOptions.fsync === "interval") {
-      this.timers.push(setInterval(() => void this.flush().catch(onError), fsyncIntervalMs).unref());
-    }
+    if (this.partitionOptions.fsync !== "interval") return;
+    const onError = (error: unknown): void => this.partitionOptions.onRecovery(`interval flush failed: ${String(error)}`);
+    this.timers.push(setInterval(() => void this.flush().catch(onError), logStorageDefaults.fsyncIntervalMs).unref());
   }
 
   private state(log: string): LogState {
