@@ -69,20 +69,21 @@ async function main(argv: string[]): Promise<number> {
     flags: Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   });
   const logger = createLogger(settings.logLevel);
-  const server = await FreshetServer.start({ settings, logger });
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, "signal received");
-      process.once(signal, () => process.exit(130));
-      server.stop().then(resolve, (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+  // Listen for signals before starting, so one that arrives while the server starts still stops it gracefully.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
   });
+  const server = await FreshetServer.start({ settings, logger });
+  const signal = await signalled;
+  logger.info({ signal }, "signal received");
+  process.once(signal, () => process.exit(130));
+  try {
+    await server.stop();
+  } catch (error) {
+    logger.error({ err: error }, "shutdown failed");
+    return 1;
+  }
   return Number(process.exitCode ?? 0);
 }
 

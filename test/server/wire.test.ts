@@ -50,6 +50,14 @@ describe("wire", async () => {
         maxAttempts: 1,
         ...(requestHandler ? { requestHandler } : {}),
       });
+      // Every real Kinesis action is served, so send one under a target the server does not know.
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers["x-amz-target"] = "Kinesis_20131202.NoSuchAction";
+          return next(args);
+        },
+        { step: "build" },
+      );
       try {
         await assert.rejects(client.send(new ListStreamsCommand({})), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
           assert.equal(error.name, "UnknownOperationException");

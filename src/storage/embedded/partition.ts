@@ -456,12 +456,13 @@ export class Partition {
     for (const segment of segments) {
       if (segment.baseOffset >= endOffset) return;
       const index = await this.indexOf(segment);
-      const position = start > segment.baseOffset ? (index.floorByOffset(start - segment.baseOffset)?.position ?? 0) : 0;
+      const entry = start > segment.baseOffset ? index.floorByOffset(start - segment.baseOffset) : null;
       const handle = await open(segment.logPath, "r");
       try {
         const result = await readRecords(
           handle,
-          position,
+          entry?.position ?? 0,
+          segment.baseOffset + (entry?.relativeOffset ?? 0),
           this.readableEnd(segment),
           start,
           { maxRecords: limits.maxRecords, maxBytes: limits.maxBytes, chunkBytes: this.options.readChunkBytes },
@@ -587,7 +588,7 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
     const index = SegmentIndex.fromFile(indexBytes, fileBytes);
     let scanFrom = { position: 0, offset: baseOffset };
     for (let entry = index.last(); entry !== null; entry = index.last()) {
-      const batch = await readVerifiedBatch(handle, entry.position, fileBytes, baseOffset + entry.relativeOffset);
+      const batch = await readVerifiedBatch(handle, fileBytes, baseOffset, entry);
       if (batch !== null) {
         scanFrom = { position: entry.position, offset: baseOffset + entry.relativeOffset };
         break;

@@ -79,7 +79,8 @@ export class SegmentIndex {
 
   /** Adds an entry and returns its encoded bytes, for appending to the index file. */
   append(entry: IndexEntry): Buffer {
-    if (this.count * indexEntryBytes === this.buf.length) {
+    // A buffer from fromFile may end in part of an entry (a torn write), so check for a whole entry's room.
+    if ((this.count + 1) * indexEntryBytes > this.buf.length) {
       const grown = Buffer.alloc(Math.max(this.buf.length * 2, 64 * indexEntryBytes));
       this.buf.copy(grown);
       this.buf = grown;

@@ -90,20 +90,21 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
 }
 
 /**
- * Reads the batch at `position` whole and checks it: framing, checksum, and (when given) its base offset.
- * Returns null if it is not a valid batch.
+ * Reads the batch an index entry points at whole and checks it: framing, checksum, and that its base offset and
+ * arrival time are the entry's. Returns null if it is not that batch.
  */
 export async function readVerifiedBatch(
   handle: FileHandle,
-  position: number,
   fileBytes: number,
-  expectedBaseOffset: number | null,
+  segmentBaseOffset: number,
+  entry: IndexEntry,
 ): Promise<{ header: BatchHeader; bytes: Buffer } | null> {
+  const position = entry.position;
   try {
     const head = await readAt(handle, position, batchHeaderBytes);
     const header = readBatchHeader(head, 0);
     if (header === null || position + header.length > fileBytes) return null;
-    if (expectedBaseOffset !== null && header.baseOffset !== expectedBaseOffset) return null;
+    if (header.baseOffset !== segmentBaseOffset + entry.relativeOffset || header.timestamp !== entry.timestamp) return null;
     const bytes = await readAt(handle, position, header.length);
     verifyBatch(bytes, 0, header);
     return { header, bytes };
@@ -180,11 +181,14 @@ export interface RecordsRead {
 
 /**
  * Reads records at or after `fromOffset` from `[position, endPosition)` of a segment into `into`, verifying each
- * batch it returns records from. Batches wholly below `fromOffset` are skipped by their headers.
+ * batch it returns records from. Batches wholly below `fromOffset` are skipped by their headers; each header must
+ * carry the offset that follows the previous batch, starting with `positionOffset` at `position`, so a damaged
+ * header cannot make the walk skip records or land on bytes that are not a batch's.
  */
 export async function readRecords(
   handle: FileHandle,
   position: number,
+  positionOffset: number,
   endPosition: number,
   fromOffset: number,
   limits: { maxRecords: number; maxBytes: number; chunkBytes: number },
@@ -192,6 +196,7 @@ export async function readRecords(
   bytesSoFar: number,
 ): Promise<RecordsRead> {
   let at = position;
+  let nextOffset = positionOffset;
   let bytes = bytesSoFar;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = at;
@@ -203,6 +208,9 @@ export async function readRecords(
     const header = readBatchHeader(chunk, at - chunkStart);
     if (header === null || at + header.length > endPosition) {
       throw new CorruptDataError(`batch at byte ${at} of a segment runs past its end`);
+    }
+    if (header.baseOffset !== nextOffset) {
+      throw new CorruptDataError(`batch at byte ${at} has offset ${header.baseOffset} where ${nextOffset} was expected`);
     }
     if (header.baseOffset + header.recordCount > fromOffset) {
       if (at + header.length > chunkStart + chunk.length) {
@@ -224,6 +232,7 @@ export async function readRecords(
       bytes = result.bytes;
       if (result.full || into.length >= limits.maxRecords) return { bytes, full: true };
     }
+    nextOffset += header.recordCount;
     at += header.length;
   }
   return { bytes, full: false };
@@ -246,7 +255,7 @@ export async function loadSealedIndex(segment: Segment, chunkBytes: number, inte
       const index = SegmentIndex.fromFile(bytes, segment.size);
       const last = index.last();
       if (last !== null) {
-        const batch = await readVerifiedBatch(handle, last.position, segment.size, segment.baseOffset + last.relativeOffset);
+        const batch = await readVerifiedBatch(handle, segment.size, segment.baseOffset, last);
         if (batch !== null && last.position + batch.header.length === segment.size) return index;
       }
     }
