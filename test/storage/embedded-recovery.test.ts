@@ -425,3 +425,26 @@ describe("embedded log: a crash without close", () => {
     });
   }
 });
+
+describe("embedded log: damage the index cannot be rebuilt past", () => {
+  it("still opens when the newest sealed segment is damaged, its index is lost and the active segment is empty", async () => {
+    const f = await fixture();
+    const segments = await segmentsIn(f.dir);
+    const active = segments.at(-1)!;
+    const newestSealed = segments.at(-2)!;
+    // As after a crash right after a roll: an empty active segment.
+    await writeFile(active.logPath, Buffer.alloc(0));
+    await rm(active.indexPath, { force: true });
+    const damaged = newestSealed.batches.at(-1)!;
+    await flipByte(newestSealed.logPath, damaged.position + damaged.length - 2);
+    await rm(newestSealed.indexPath, { force: true });
+    const store = await f.open();
+    const intact = f.expected.filter((r) => r.offset < damaged.baseOffset);
+    assert.deepEqual(
+      snapshot((await store.read(log, 0, 0, { maxRecords: intact.length, maxBytes: 1 << 20 })).records),
+      intact,
+    );
+    await assert.rejects(store.read(log, 0, damaged.baseOffset, { maxRecords: 1, maxBytes: 1 }), CorruptDataError);
+    await store.close();
+  });
+});

@@ -129,12 +129,20 @@ export class Partition {
     const activeBase = bases.at(-1) ?? checkpointedStart;
     const active = await recoverActiveSegment(dir, activeBase, options);
     segments.push(active);
-    if (bases.length === 0) await fsyncDirectory(dir);
-    const previous = segments.at(-2);
-    const lastTimestamp =
-      active.lastTimestamp ??
-      (previous === undefined ? null : (await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null);
-    return new Partition(log, partition, dir, options, segments, checkpointedStart, lastTimestamp);
+    try {
+      if (bases.length === 0) await fsyncDirectory(dir);
+      const previous = segments.at(-2);
+      const lastTimestamp =
+        active.lastTimestamp ??
+        (previous === undefined
+          ? null
+          : ((await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null));
+      return new Partition(log, partition, dir, options, segments, checkpointedStart, lastTimestamp);
+    } catch (error) {
+      await active.logHandle?.close();
+      await active.indexHandle?.close();
+      throw error;
+    }
   }
 
   private get active(): Segment {
@@ -408,23 +416,23 @@ export class Partition {
   /** Seals the active segment and starts a new one at the next offset. */
   private async roll(): Promise<void> {
     const old = this.active;
-    const next = await createSegment(this.dir, old.nextOffset);
+    // The old segment is durable before the next one exists, so recovery never sees a sealed segment with a tail
+    // that was not synced (under `--fsync interval` or `never`).
     try {
       const finalEntry = sealIndex(old.index!, old.lastBatch);
       if (finalEntry !== null) {
-        await old.indexHandle!.write(finalEntry, 0, finalEntry.length, old.indexFileBytes);
+        await writeFully(old.indexHandle!, [finalEntry], old.indexFileBytes);
         old.indexFileBytes += finalEntry.length;
       }
       await old.logHandle!.datasync();
       await old.indexHandle!.datasync();
-      await old.logHandle!.close();
-      await old.indexHandle!.close();
     } catch (error) {
-      await next.logHandle?.close();
-      await next.indexHandle?.close();
       this.fence(error);
       throw error;
     }
+    const next = await createSegment(this.dir, old.nextOffset);
+    await old.logHandle!.close();
+    await old.indexHandle!.close();
     old.logHandle = null;
     old.indexHandle = null;
     this.options.indexCache.touch(old);

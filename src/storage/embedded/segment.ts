@@ -270,9 +270,10 @@ export async function loadSealedIndex(segment: Segment, chunkBytes: number, inte
       sinceEntry += header.length;
       lastBatch = entryFor(segment, header, position);
     });
-    if (end.damage !== null) throw new CorruptDataError(`sealed segment ${segment.logPath}: ${end.damage}`);
     sealIndex(rebuilt, lastBatch);
-    await writeFile(segment.indexPath, rebuilt.bytes());
+    // A damaged sealed segment keeps the index of its intact prefix in memory only (a later load tries again):
+    // reads of the intact part work, and reads reaching the damage fail with CorruptDataError.
+    if (end.damage === null) await writeFile(segment.indexPath, rebuilt.bytes());
     return rebuilt;
   } finally {
     await handle.close();
