@@ -22,6 +22,7 @@ Options for serve (each also settable in the config file and as FRESHET_<NAME> i
   --fsync <policy>          ${fsyncPolicies.join(" | ")}; default always         (FRESHET_FSYNC)
   --log-level <level>       ${logLevels.join(" | ")}; default info (FRESHET_LOG_LEVEL)
   --limits <on|off>         per-shard throughput limits; off for load tests (FRESHET_LIMITS)
+  --credentials <file>      verify SigV4 signatures against these access keys (FRESHET_CREDENTIALS)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       fsync: { type: "string" },
       "log-level": { type: "string" },
       limits: { type: "string" },
+      credentials: { type: "string" },
     },
   });
   if (values.version) {
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     fsync: values.fsync,
     logLevel: values["log-level"],
     limits: values.limits,
+    credentials: values.credentials,
   };
   const settings = await loadSettings({
     configFile: values.config ?? (process.env.FRESHET_CONFIG || undefined),

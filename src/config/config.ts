@@ -34,6 +34,8 @@ const settingsSchema = z
     fsync: z.enum(fsyncPolicies),
     logLevel: z.enum(logLevels),
     limits: z.enum(["on", "off"]),
+    /** A file of access keys; when set, every request's SigV4 signature is verified (credentials.ts). */
+    credentials: z.string().min(1).nullable(),
     kinesis: z.object({ streams: z.array(declaredStreamSchema).default([]) }).strict(),
   })
   .strict()
@@ -49,6 +51,7 @@ export const defaultSettings: Settings = {
   fsync: "always",
   logLevel: "info",
   limits: "on",
+  credentials: null,
   kinesis: { streams: [] },
 };
 
@@ -61,6 +64,7 @@ export const environmentVariables: Record<string, keyof Settings> = {
   FRESHET_FSYNC: "fsync",
   FRESHET_LOG_LEVEL: "logLevel",
   FRESHET_LIMITS: "limits",
+  FRESHET_CREDENTIALS: "credentials",
 };
 
 export class ConfigError extends Error {

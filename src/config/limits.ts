@@ -82,11 +82,25 @@ export const kinesisLimits = {
   tagsPerStream: 50,
   tagsPerRequest: 10,
   updateShardCountPerRollingDay: 10,
+  /** UpdateShardCount cannot take a stream above this many open shards (or scale one above it down, unless below). */
+  updateShardCountMaxShards: 10_000,
+  /** UpdateStreamMode: switching between PROVISIONED and ON_DEMAND at most this often per rolling 24 hours. */
+  streamModeUpdatesPerRollingDay: 2,
   /** SubscribeToShard: a subscription lasts 5 minutes; an event at least every 5 s; one call per second. */
   subscriptionLifetimeMs: 5 * 60 * 1000,
   subscriptionHeartbeatMs: 5_000,
+  /** One SubscribeToShard call per second per consumer per shard (LimitExceededException beyond). */
+  subscribeMinIntervalMs: 1000,
+  /** A second subscription to a consumer+shard within 5 s of the live one gets ResourceInUseException; later, it takes over. */
+  subscriptionTakeoverAfterMs: 5_000,
+  /** Enhanced fan-out reads: 2 MiB/s per consumer per shard; an event holds at most one second's worth. */
+  subscriptionReadBytesPerSecond: 2 * MiB,
+  /** RegisterStreamConsumer: at most 5 consumers CREATING at once in an account (Freshet: per region). */
+  consumersCreatingAtOnce: 5,
   listStreamsDefaultLimit: 100,
   listShardsDefaultMaxResults: 1000,
+  /** ListShards returns at most this many shards per call, whatever MaxResults asks (up to 10000) says. */
+  listShardsMaxResults: 1000,
   listStreamConsumersDefaultMaxResults: 100,
   describeStreamDefaultLimit: 100,
   /** NextToken lifetime for ListShards / ListStreamConsumers / ListStreams. */
@@ -101,4 +115,55 @@ export const kinesisTimings = {
   streamUpdateDelayMs: 0,
   /** How long a new consumer stays CREATING. */
   consumerCreateDelayMs: 0,
+} as const;
+
+/**
+ * How Freshet scales ON_DEMAND streams (AWS does not publish its rule; this is Freshet's own, described in
+ * docs/compatibility.md). Writes to an ON_DEMAND stream are never throttled per shard. Instead each open shard's
+ * writes are counted in one-second buckets; when a shard's average write rate over the last `windowMs` exceeds
+ * the provisioned per-shard limit (`kinesisLimits.shardWriteBytesPerSecond` or `shardWriteRecordsPerSecond`),
+ * the shard is split at the midpoint of its hash key range, as long as the account shard limit allows. The
+ * children start with empty windows, so each split needs another full window of excess traffic.
+ */
+export const onDemandScaling = {
+  /** The averaging window: a shard splits once its writes over this long exceed its per-second limit × window. */
+  windowMs: 10_000,
+  /** Granularity of the write counters. */
+  bucketMs: 1000,
+} as const;
+
+/** SigV4 verification (only with `--credentials`). */
+export const sigV4Limits = {
+  /** How far a signature's date may be from the server's clock either way (AWS: 5 minutes). */
+  clockSkewMs: 5 * 60 * 1000,
+  /** Longest X-Amz-Expires a presigned request may carry: one week. */
+  presignedMaxExpiresSeconds: 604_800,
+} as const;
+
+/**
+ * Kinesis tags (AddTagsToStream, RemoveTagsFromStream, ListTagsForStream, TagResource, UntagResource): AWS's rules,
+ * and its wording when a request breaks them. At most `kinesisLimits.tagsPerStream` tags per stream or consumer.
+ * A tag key or value may hold Unicode letters and digits, white space and `_ . / = + - @ :` (and `%`, which the
+ * character check lets through but the stream check then refuses, as AWS does).
+ */
+export const kinesisTagRules = {
+  allowedCharacters: /^[\p{L}\p{M}\p{N}\p{Z}\s_.:/=+\-@%]*$/u,
+  listTagsForStreamDefaultLimit: 50,
+  invalidCharacters: "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @ :.",
+  /** `resource` is e.g. "stream orders"; `change` "add tags to" or "remove tags from". */
+  illegalCharacters: (change: string, resource: string) =>
+    `Failed to ${change} ${resource} under account ${kinesisLimits.accountId} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'.`,
+  /** `kind` is "stream" or "consumer". */
+  tooMany: (resource: string, kind: string) =>
+    `Failed to add tags to ${resource} under account ${kinesisLimits.accountId} because a given ${kind} cannot have more than ${kinesisLimits.tagsPerStream} tags associated with it.`,
+} as const;
+
+/** Kinesis control-plane settings besides tags. */
+export const kinesisSettingsLimits = {
+  /** UpdateStreamWarmThroughput: at most 10 GiB/s per ON_DEMAND stream. */
+  warmThroughputMaxMiBps: 10_240,
+  /** MinimumThroughputBillingCommitment: once enabled, it cannot end before this long has passed. */
+  minimumThroughputCommitmentMs: 24 * 60 * 60 * 1000,
+  /** PutResourcePolicy: the policy document, in bytes of UTF-8. */
+  resourcePolicyMaxBytes: 20 * KiB,
 } as const;

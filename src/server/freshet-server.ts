@@ -3,13 +3,18 @@
  * here; `freshet serve` and the end-to-end tests both use this.
  */
 import type { Settings } from "../config/config.js";
+import { loadCredentialsFile } from "../config/credentials.js";
 import { logStorageDefaults, serverDefaults } from "../config/limits.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
+import { SigV4Verifier } from "../protocols/aws/sigv4.js";
 import { kinesisService } from "../protocols/kinesis/service.js";
+import { AccountSettingsService } from "../streams/account-settings.js";
+import { ConsumersService, type ConsumersOptions } from "../streams/consumers.js";
 import { createDeclaredStreams } from "../streams/declared-streams.js";
 import { RecordsService } from "../streams/records-service.js";
 import { StreamCatalog } from "../streams/stream-catalog.js";
 import { StreamsService } from "../streams/streams-service.js";
+import { type SubscriptionOptions, SubscriptionsService } from "../streams/subscriptions.js";
 import { type DataDirLock, lockDataDir } from "../storage/embedded/data-dir-lock.js";
 import { EmbeddedLogStore } from "../storage/embedded/embedded-log-store.js";
 import { MetadataJournal } from "../storage/embedded/metadata-journal.js";
@@ -27,6 +32,8 @@ export interface FreshetServerOptions {
   readonly settings: Settings;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Shorter Kinesis timings than AWS's (tests), so nothing has to wait for seconds. */
+  readonly timings?: { readonly subscriptions?: SubscriptionOptions; readonly consumers?: ConsumersOptions };
 }
 
 interface Storage {
@@ -45,6 +52,8 @@ export class FreshetServer {
     private readonly listener: Listener,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    /** Aborted when a graceful stop begins, so long-lived responses (subscriptions) end at once. */
+    private readonly stopRequested: AbortController,
   ) {
     this.retentionTimer = setInterval(() => {
       this.enforceRetention().catch((error: unknown) => logger.error({ err: error }, "retention pass failed"));
@@ -59,6 +68,8 @@ export class FreshetServer {
   static async start(options: FreshetServerOptions): Promise<FreshetServer> {
     const { settings, logger } = options;
     const clock = options.clock ?? systemClock;
+    // Read before the data directory is locked, so a bad credentials file stops the server with nothing to undo.
+    const credentials = settings.credentials === null ? null : await loadCredentialsFile(settings.credentials);
     const storage = await openStorage(settings, clock, logger);
     let dispatcher: AwsDispatcher;
     try {
@@ -68,21 +79,30 @@ export class FreshetServer {
       await streams.reconcile();
       const declared = await createDeclaredStreams(streams, settings.kinesis.streams);
       if (declared.length > 0) logger.info({ streams: declared }, "created declared streams");
-      const kinesis = kinesisService({ streams, records: new RecordsService(streams) });
-      dispatcher = new AwsDispatcher([kinesis], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"));
+      const records = new RecordsService(streams);
+      const subscriptions = new SubscriptionsService(streams, records, options.timings?.subscriptions);
+      const consumers = new ConsumersService(streams, subscriptions, options.timings?.consumers);
+      const account = new AccountSettingsService(storage.metadata, clock);
+      const kinesis = kinesisService({ streams, records, consumers, subscriptions, account });
+      const verifier = credentials === null ? undefined : new SigV4Verifier(credentials, clock);
+      dispatcher = new AwsDispatcher([kinesis], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"), {
+        ...(verifier === undefined ? {} : { verifier }),
+      });
+      if (credentials !== null) logger.info({ credentials: settings.credentials, accessKeys: credentials.size }, "SigV4 signatures verified");
     } catch (error) {
       await closeStorage(storage);
       throw error;
     }
     const health = () => ({ status: "ok" as const, version, storage: settings.inMemory ? ("memory" as const) : ("embedded" as const) });
-    const listener = new Listener(createHttpHandler(dispatcher, health, logger));
+    const stopRequested = new AbortController();
+    const listener = new Listener(createHttpHandler(dispatcher, health, logger, stopRequested.signal));
     try {
       const address = await listener.listen({ host: settings.host, port: settings.port });
       logger.info(
         { host: address.address, port: address.port, storage: health().storage, dataDir: settings.inMemory ? null : settings.dataDir, fsync: settings.fsync },
         "freshet listening",
       );
-      return new FreshetServer(address.address, address.port, listener, storage, logger);
+      return new FreshetServer(address.address, address.port, listener, storage, logger, stopRequested);
     } catch (error) {
       await closeStorage(storage);
       throw error;
@@ -99,6 +119,7 @@ export class FreshetServer {
     this.stopping ??= (async () => {
       this.logger.info("shutting down");
       clearInterval(this.retentionTimer);
+      this.stopRequested.abort();
       await this.listener.close(serverDefaults.shutdownGraceMs);
       await closeStorage(this.storage);
       this.logger.info("stopped");

@@ -1,10 +1,12 @@
 /**
  * Routes HTTP requests: `GET /health`, and every `POST` to the AWS JSON-protocol dispatcher. Bodies are read with
  * a bound; anything the server cannot take gets an error in the shape AWS clients expect, and never takes the
- * server down.
+ * server down. A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
+ * DATA frames, or chunked on HTTP/1.1), and stopped when the client goes away or the server starts shutting down.
  */
+import { once } from "node:events";
 import { serverDefaults } from "../config/limits.js";
-import type { AwsDispatcher } from "../protocols/aws/dispatch.js";
+import type { AwsDispatcher, StreamingBody } from "../protocols/aws/dispatch.js";
 import type { HttpRequest, HttpResponse, RequestHandler } from "./listener.js";
 import type { Logger } from "./logger.js";
 
@@ -16,7 +18,13 @@ export interface HealthReport {
   readonly storage: "embedded" | "memory";
 }
 
-export function createHttpHandler(dispatcher: AwsDispatcher, health: () => HealthReport, logger: Logger): RequestHandler {
+/** `stopping` aborts when the server begins a graceful shutdown: streamed answers end then, so it need not wait. */
+export function createHttpHandler(
+  dispatcher: AwsDispatcher,
+  health: () => HealthReport,
+  logger: Logger,
+  stopping: AbortSignal = new AbortController().signal,
+): RequestHandler {
   return (request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) {
@@ -42,9 +50,36 @@ export function createHttpHandler(dispatcher: AwsDispatcher, health: () => Healt
       send(response, 403, { "content-type": "application/xml" }, body);
       return;
     }
+    // Known from the start, so a client that leaves while its call runs is never streamed to.
+    const clientGone = new AbortController();
+    response.once("close", () => clientGone.abort());
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
     const answer = await dispatcher.dispatch({ headers: request.headers, url: request.url ?? "/", body });
-    send(response, answer.statusCode, answer.headers, answer.body);
+    if (Buffer.isBuffer(answer.body)) send(response, answer.statusCode, answer.headers, answer.body);
+    else await stream(response, answer.statusCode, answer.headers, answer.body, clientGone.signal, stopping);
+  }
+}
+
+/** Writes a body as it is produced, waiting for the client to drain; stops when the client goes or `stopping` aborts. */
+async function stream(
+  response: HttpResponse,
+  statusCode: number,
+  headers: Record<string, string>,
+  body: StreamingBody,
+  clientGone: AbortSignal,
+  stopping: AbortSignal,
+): Promise<void> {
+  const signal = AbortSignal.any([clientGone, stopping]);
+  if (!clientGone.aborted) response.writeHead(statusCode, headers);
+  try {
+    // Iterated to its end even once the client is gone (it ends promptly then), so the producer always cleans up.
+    for await (const chunk of body(signal)) {
+      if (clientGone.aborted) continue;
+      // Both response kinds take a Buffer; their write overloads just do not unify.
+      if (!(response as { write(chunk: Buffer): boolean }).write(chunk)) await once(response, "drain", { signal }).catch(() => undefined);
+    }
+  } finally {
+    if (!clientGone.aborted) response.end();
   }
 }
 

@@ -34,6 +34,8 @@ export interface ConsumerRecord {
   readonly createdAt: number;
   readonly activeAt: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** PutResourcePolicy's document: stored and returned, not enforced. */
+  readonly resourcePolicy?: string;
 }
 
 export interface StreamRecord {
@@ -52,12 +54,15 @@ export interface StreamRecord {
   readonly warmThroughputMiBps?: number;
   readonly shards: readonly ShardRecord[];
   readonly tags: Readonly<Record<string, string>>;
+  /** StartStreamEncryption's KMS key is recorded and reported; records are not actually encrypted. */
   readonly encryption: { readonly type: "NONE" | "KMS"; readonly keyId?: string };
   readonly shardLevelMetrics: readonly string[];
   readonly consumers: readonly ConsumerRecord[];
   readonly resourcePolicy?: string;
   /** Times of recent UpdateShardCount calls, for the 10-per-rolling-day quota. */
   readonly shardCountUpdates: readonly number[];
+  /** Times of recent UpdateStreamMode switches, for the 2-per-rolling-day quota (absent in older records). */
+  readonly modeUpdates?: readonly number[];
 }
 
 export function streamStatus(stream: StreamRecord, now: number): StreamStatus {

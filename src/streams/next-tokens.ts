@@ -12,6 +12,8 @@ export interface PageToken {
   readonly stream?: string;
   /** The last item of the previous page. */
   readonly after: string;
+  /** Anything else a listing needs to carry from page to page (ListShards: the stream's creation time, its filter). */
+  readonly state?: Readonly<Record<string, string | number>>;
   readonly issuedAt: number;
 }
 

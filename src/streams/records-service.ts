@@ -36,6 +36,8 @@ export interface ReadRecord {
   readonly arrivalTimestamp: number;
   readonly data: Buffer;
   readonly partitionKey: string;
+  /** The stream's encryption type when read (Freshet does not keep it per record). */
+  readonly encryptionType: "NONE" | "KMS";
 }
 
 export interface ChildShard {
@@ -72,7 +74,8 @@ export class RecordsService {
       return entry.explicitHashKey === undefined ? hashKeyOf(entry.partitionKey) : explicitHashKey(entry.explicitHashKey);
     });
     // Appends share the gate; a reshard takes it exclusively, so routing and appending see one shard map.
-    return stream.gate.shared(async () => {
+    let overLimit = false;
+    const results = await stream.gate.shared(async () => {
       const current = this.streams.activeStream(ref);
       const byShard = new Map<ShardRecord, number[]>();
       hashKeys.forEach((hashKey, i) => {
@@ -83,10 +86,16 @@ export class RecordsService {
       });
       const results = new Array<PutResult>(entries.length);
       await Promise.all(
-        [...byShard].map(([shard, indexes]) => this.appendToShard(current, shard, entries, indexes, results)),
+        [...byShard].map(async ([shard, indexes]) => {
+          if (await this.appendToShard(current, shard, entries, indexes, results)) overLimit = true;
+        }),
       );
       return results;
     });
+    // An ON_DEMAND shard over its write limit is split now, outside the gate (a split takes it exclusively). The
+    // records are durable already, so a failed split must not fail the put: a later write tries again.
+    if (overLimit) await this.streams.resharding.scaleOnDemand(ref).catch(() => undefined);
+    return results;
   }
 
   private async appendToShard(
@@ -95,9 +104,11 @@ export class RecordsService {
     entries: readonly PutEntry[],
     indexes: number[],
     results: PutResult[],
-  ): Promise<void> {
-    const accepted = this.streams.options.throughputLimits ? this.admitWrites(stream, shard, entries, indexes, results) : indexes;
-    if (accepted.length === 0) return;
+  ): Promise<boolean> {
+    // ON_DEMAND streams are not throttled per shard: they split hot shards instead (Resharding.scaleOnDemand).
+    const throttled = this.streams.options.throughputLimits && stream.record.mode !== "ON_DEMAND";
+    const accepted = throttled ? this.admitWrites(stream, shard, entries, indexes, results) : indexes;
+    if (accepted.length === 0) return false;
     const appended = await this.streams.log.append(
       stream.record.logName,
       shard.partition,
@@ -111,6 +122,8 @@ export class RecordsService {
         sequenceNumber: formatSequenceNumber({ streamCreatedSeconds: createdSeconds, partition: shard.partition, offset: appended.baseOffset + i }),
       };
     });
+    const bytes = accepted.reduce((sum, i) => sum + entries[i]!.data.length + Buffer.byteLength(entries[i]!.partitionKey, "utf8"), 0);
+    return this.streams.resharding.recordWrites(stream.record, shard, accepted.length, bytes);
   }
 
   /** Takes each record's bytes and count from the shard's buckets, in order; the ones that do not fit fail. */
@@ -120,9 +133,11 @@ export class RecordsService {
     for (const i of indexes) {
       const entry = entries[i]!;
       const bytes = entry.data.length + Buffer.byteLength(entry.partitionKey, "utf8");
-      if (buckets.writeRecords.available() >= 1 && buckets.writeBytes.available() >= bytes) {
+      // A record larger than one second's allowance (MaxRecordSizeInKiB above 1024) goes through when the bucket is
+      // full and leaves it in debt, so it costs the shard the seconds it takes, instead of never fitting.
+      if (buckets.writeRecords.available() >= 1 && buckets.writeBytes.available() >= Math.min(bytes, kinesisLimits.shardWriteBytesPerSecond)) {
         buckets.writeRecords.tryTake(1);
-        buckets.writeBytes.tryTake(bytes);
+        buckets.writeBytes.charge(bytes);
         accepted.push(i);
       } else {
         results[i] = {
@@ -148,7 +163,8 @@ export class RecordsService {
     });
   }
 
-  private async startingOffset(stream: StreamRecord, shard: ShardRecord, request: IteratorRequest): Promise<number> {
+  /** Where a reader starting at `request` begins: GetShardIterator's rules, which SubscribeToShard shares. */
+  async startingOffset(stream: StreamRecord, shard: ShardRecord, request: IteratorRequest): Promise<number> {
     const { type, startingSequenceNumber } = request;
     const needsSequenceNumber = type === "AT_SEQUENCE_NUMBER" || type === "AFTER_SEQUENCE_NUMBER";
     if (needsSequenceNumber !== (startingSequenceNumber !== undefined) && type !== "AT_TIMESTAMP") {
@@ -223,8 +239,14 @@ export class RecordsService {
       // A large read leaves the shard's byte allowance in debt: AWS throttles the calls that follow it.
       throw throughputExceeded(`Rate exceeded for shard ${shard.shardId} in stream ${stream.name} under account ${kinesisLimits.accountId}.`);
     }
+    // A closed shard ends at its endOffset (resharding.ts): whatever a partition might hold past it (an append that
+    // failed unacknowledged and was recovered after a restart) is not part of the shard.
+    const shardEnd = isOpen(shard) ? Number.POSITIVE_INFINITY : (shard.endOffset ?? Number.POSITIVE_INFINITY);
     const read = await this.streams.log.read(stream.logName, shard.partition, iterator.offset, {
-      maxRecords: Math.min(limit, kinesisLimits.getRecordsMaxRecords),
+      maxRecords: Math.max(
+        0,
+        Math.min(limit, kinesisLimits.getRecordsMaxRecords, shardEnd - Math.max(iterator.offset, this.streams.log.stats(stream.logName, shard.partition).startOffset)),
+      ),
       maxBytes: kinesisLimits.getRecordsMaxBytes,
     });
     const records = read.records.map((record) => toReadRecord(stream, shard, record));
@@ -263,6 +285,7 @@ export function toReadRecord(stream: StreamRecord, shard: ShardRecord, record: S
     arrivalTimestamp: record.timestamp,
     data: record.value,
     partitionKey: record.key?.toString("utf8") ?? "",
+    encryptionType: stream.encryption.type,
   };
 }
 

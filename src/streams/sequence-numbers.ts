@@ -1,10 +1,15 @@
 /**
  * Sequence numbers: 56-digit decimal strings, as AWS's are today, that encode where a record is:
  *
- *   "49" | stream creation time, epoch seconds (10 digits) | partition (10 digits) | offset (34 digits)
+ *   "49" | stream creation time, epoch seconds (10 digits) | partition (10 digits) | offset + 1 (34 digits)
  *
  * Within a shard they increase with the offset. A child shard's partition is higher than its parents', so its
  * sequence numbers are greater than theirs too. The creation time tells apart two streams that had the same name.
+ *
+ * The last field is the offset plus one, so that 0 names the position before the shard's first record (offset −1):
+ * the shard's StartingSequenceNumber. As in AWS, no record carries it, so AT_ and AFTER_SEQUENCE_NUMBER with it
+ * both start at the first record, and a SubscribeToShard event on a shard that has never had a record can carry a
+ * ContinuationSequenceNumber that loses nothing when a client resubscribes AFTER it.
  */
 
 const version = "49";
@@ -13,6 +18,7 @@ const sequenceNumberDigits = 56;
 export interface RecordPosition {
   readonly streamCreatedSeconds: number;
   readonly partition: number;
+  /** −1 for the position before the first record. */
   readonly offset: number;
 }
 
@@ -21,7 +27,7 @@ export function formatSequenceNumber(position: RecordPosition): string {
     version +
     String(position.streamCreatedSeconds).padStart(10, "0") +
     String(position.partition).padStart(10, "0") +
-    String(position.offset).padStart(34, "0")
+    String(position.offset + 1).padStart(34, "0")
   );
 }
 
@@ -29,11 +35,16 @@ export function formatSequenceNumber(position: RecordPosition): string {
 export function parseSequenceNumber(sequenceNumber: string): RecordPosition | null {
   if (sequenceNumber.length !== sequenceNumberDigits || !sequenceNumber.startsWith(version)) return null;
   if (!/^\d+$/.test(sequenceNumber)) return null;
-  const offset = Number(sequenceNumber.slice(22));
+  const offset = Number(sequenceNumber.slice(22)) - 1;
   if (!Number.isSafeInteger(offset)) return null;
   return {
     streamCreatedSeconds: Number(sequenceNumber.slice(2, 12)),
     partition: Number(sequenceNumber.slice(12, 22)),
     offset,
   };
+}
+
+/** The sequence number before a shard's first record: its StartingSequenceNumber. */
+export function shardStartingSequenceNumber(streamCreatedSeconds: number, partition: number): string {
+  return formatSequenceNumber({ streamCreatedSeconds, partition, offset: -1 });
 }

@@ -10,7 +10,8 @@ import { streamArn } from "./arns.js";
 import { invalidArgument, limitExceeded, resourceInUse, resourceNotFound } from "./errors.js";
 import { evenRanges } from "./hash-keys.js";
 import { openShards, type ShardRecord, type StreamMode, type StreamRecord, streamStatus, shardIdFor } from "./model.js";
-import { formatSequenceNumber } from "./sequence-numbers.js";
+import { shardStartingSequenceNumber } from "./sequence-numbers.js";
+import { Resharding } from "./resharding.js";
 import { type LiveStream, type StreamCatalog, type StreamRef } from "./stream-catalog.js";
 
 export interface StreamsOptions {
@@ -33,6 +34,9 @@ export interface CreateStreamInput {
 const hourMs = 3_600_000;
 
 export class StreamsService {
+  /** Splits, merges, UpdateShardCount, UpdateStreamMode and ON_DEMAND scaling (resharding.ts). */
+  readonly resharding = new Resharding(this);
+
   constructor(
     readonly catalog: StreamCatalog,
     readonly log: LogStore,
@@ -96,7 +100,7 @@ export class StreamsService {
           partition,
           startingHashKey: range.start.toString(),
           endingHashKey: range.end.toString(),
-          startingSequenceNumber: formatSequenceNumber({ streamCreatedSeconds: Math.floor(createdAt / 1000), partition, offset: 0 }),
+          startingSequenceNumber: shardStartingSequenceNumber(Math.floor(createdAt / 1000), partition),
           createdAt,
         })),
         tags: { ...input.tags },

@@ -4,6 +4,7 @@
  */
 import type { AwsAction, AwsRequestContext, AwsService } from "./dispatch.js";
 import { AwsError } from "./errors.js";
+import { EventStreamOutput } from "./event-stream.js";
 import { parseInput, type Shape, type StructureShape } from "./shapes.js";
 
 type Required<M> = { [K in keyof M]: M[K] extends { required: true } ? K : never }[keyof M];
@@ -52,14 +53,16 @@ export function awsService<Services>(
   toAwsError: (error: unknown) => AwsError | null,
 ): AwsService {
   const actions = new Map<string, AwsAction>();
+  const wireError = (error: unknown): unknown => (error instanceof AwsError ? error : (toAwsError(error) ?? error));
   for (const definition of definitions) {
     actions.set(definition.name, async (rawInput, context) => {
       const input = parseInput(rawInput, definition.input, context.codec.format);
       try {
-        return await definition.handle(input as never, services, context);
+        const output = await definition.handle(input as never, services, context);
+        // An event stream fails after the response started: its errors are mapped the same way, as they happen.
+        return output instanceof EventStreamOutput ? output.mapErrors(wireError) : output;
       } catch (error) {
-        if (error instanceof AwsError) throw error;
-        throw toAwsError(error) ?? error;
+        throw wireError(error);
       }
     });
   }

@@ -4,12 +4,14 @@
  * Lifecycle of a request: content type → codec; body decoded (SerializationException when it is not a document);
  * target resolved to a registered service action (UnknownOperationException otherwise); the action runs; the
  * result or the AwsError it threw is encoded in the request's encoding. This is the only place an AwsError becomes
- * bytes.
+ * bytes: a response's body, or, once an event stream has started (event-stream.ts), an exception message.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { type AwsCodec, codecFor, jsonCodec } from "./codecs.js";
 import { AwsError, internalFailure, serializationError, unknownOperation } from "./errors.js";
+import { eventMessage, eventStreamContentType, EventStreamOutput, exceptionMessage } from "./event-stream.js";
 import { requestRegion } from "./region.js";
+import { type SigV4Verifier, signingName } from "./sigv4.js";
 
 export interface AwsRequestContext {
   readonly requestId: string;
@@ -30,8 +32,15 @@ export interface AwsService {
 export interface AwsResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
-  readonly body: Buffer;
+  /** A whole body, or one the HTTP layer writes as it is produced (no Content-Length). */
+  readonly body: Buffer | StreamingBody;
 }
+
+/**
+ * A body produced over time (an event stream): the HTTP layer writes each chunk as it comes, with back-pressure,
+ * and aborts `signal` when the client goes away or the server shuts down; the body then ends promptly.
+ */
+export type StreamingBody = (signal: AbortSignal) => AsyncIterable<Buffer>;
 
 export interface AwsRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -40,12 +49,18 @@ export interface AwsRequest {
   readonly body: Buffer;
 }
 
+export interface AwsDispatcherOptions {
+  /** Verifies every request's SigV4 signature once its target is known; without one, signatures are not checked. */
+  readonly verifier?: SigV4Verifier;
+}
+
 export class AwsDispatcher {
   private readonly actions = new Map<string, AwsAction>();
 
   constructor(
     services: readonly AwsService[],
     private readonly onInternalError: (error: unknown, requestId: string) => void,
+    private readonly options: AwsDispatcherOptions = {},
   ) {
     for (const service of services) {
       for (const [name, action] of service.actions) this.actions.set(`${service.targetPrefix}.${name}`, action);
@@ -60,15 +75,37 @@ export class AwsDispatcher {
     try {
       const input = decodeInput(codec, request.body, action !== undefined);
       if (action === undefined) throw unknownOperation();
+      // As AWS does: authentication after the body is decoded and the operation known, before input validation.
+      // Only POST requests reach the dispatcher.
+      this.options.verifier?.verify({ method: "POST", ...request }, signingName(target.split(".")[0]!));
       const query = new URL(request.url, "http://localhost").searchParams;
       const region = requestRegion(header(request.headers, "authorization"), query.get("X-Amz-Credential"));
       const output = await action(input, { requestId, codec, headers: request.headers, region });
+      if (output instanceof EventStreamOutput) return this.streamResponse(output, codec, requestId);
       return respond(200, codec, requestId, output ?? {});
     } catch (error) {
       if (error instanceof AwsError) return errorResponse(error, codec, requestId);
       this.onInternalError(error, requestId);
       return errorResponse(internalFailure(), codec, requestId);
     }
+  }
+
+  /** `200` now; then `initial-response`, the output's events, and a failure as an exception message. */
+  private streamResponse(output: EventStreamOutput, codec: AwsCodec, requestId: string): AwsResponse {
+    const onInternalError = this.onInternalError;
+    async function* messages(signal: AbortSignal): AsyncGenerator<Buffer> {
+      yield eventMessage("initial-response", codec.contentType, codec.encode(output.initialResponse));
+      try {
+        for await (const event of output.events(signal)) yield eventMessage(event.type, codec.contentType, codec.encode(event.payload));
+      } catch (error) {
+        if (!(error instanceof AwsError)) onInternalError(error, requestId);
+        const failure = error instanceof AwsError ? error : internalFailure();
+        // A server fault is named as the stream's union names it (Kinesis: InternalFailureException).
+        const type = failure.statusCode >= 500 ? output.internalFailureType : failure.type;
+        yield exceptionMessage(type, codec.contentType, codec.encode(failure.hasMessage ? { message: failure.message } : {}));
+      }
+    }
+    return { statusCode: 200, headers: responseHeaders(eventStreamContentType, requestId), body: messages };
   }
 }
 
@@ -100,15 +137,11 @@ export function errorResponse(error: AwsError, codec: AwsCodec, requestId: strin
 }
 
 function respond(statusCode: number, codec: AwsCodec, requestId: string, value: unknown): AwsResponse & { headers: Record<string, string> } {
-  return {
-    statusCode,
-    headers: {
-      "content-type": codec.contentType,
-      "x-amzn-requestid": requestId,
-      "x-amz-id-2": randomBytes(54).toString("base64"),
-    },
-    body: codec.encode(value),
-  };
+  return { statusCode, headers: responseHeaders(codec.contentType, requestId), body: codec.encode(value) };
+}
+
+function responseHeaders(contentType: string, requestId: string): Record<string, string> {
+  return { "content-type": contentType, "x-amzn-requestid": requestId, "x-amz-id-2": randomBytes(54).toString("base64") };
 }
 
 function header(headers: AwsRequest["headers"], name: string): string | undefined {

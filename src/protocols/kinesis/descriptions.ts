@@ -1,5 +1,6 @@
 /** How streams, shards and consumers appear on the Kinesis wire. */
 import { consumerStatus, type ConsumerRecord, openShards, type ShardRecord, type StreamRecord, streamStatus } from "../../streams/model.js";
+import type { ChildShard, ReadRecord } from "../../streams/records-service.js";
 
 export function wireShard(shard: ShardRecord) {
   return {
@@ -42,12 +43,36 @@ export function wireStreamSummary(stream: StreamRecord, now: number) {
   };
 }
 
+/** A ConsumerDescription (DescribeStreamConsumer). */
 export function wireConsumer(stream: StreamRecord, consumer: ConsumerRecord, now: number) {
+  return { ...wireConsumerSummary(consumer, now), StreamARN: stream.arn };
+}
+
+/** A Consumer (RegisterStreamConsumer, ListStreamConsumers): a description without the stream's ARN. */
+export function wireConsumerSummary(consumer: ConsumerRecord, now: number) {
   return {
     ConsumerName: consumer.name,
     ConsumerARN: consumer.arn,
     ConsumerStatus: consumerStatus(consumer, now),
     ConsumerCreationTimestamp: new Date(consumer.createdAt),
-    StreamARN: stream.arn,
+  };
+}
+
+/** A Record, as GetRecords and SubscribeToShard events carry it. */
+export function wireRecord(record: ReadRecord) {
+  return {
+    SequenceNumber: record.sequenceNumber,
+    ApproximateArrivalTimestamp: new Date(record.arrivalTimestamp),
+    Data: record.data,
+    PartitionKey: record.partitionKey,
+    EncryptionType: record.encryptionType,
+  };
+}
+
+export function wireChildShard(child: ChildShard) {
+  return {
+    ShardId: child.shardId,
+    ParentShards: child.parentShards,
+    HashKeyRange: { StartingHashKey: child.startingHashKey, EndingHashKey: child.endingHashKey },
   };
 }

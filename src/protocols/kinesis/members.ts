@@ -25,6 +25,10 @@ export const streamId = { type: "string", min: 1, max: 24, pattern: "[a-z0-9]{20
 export const shardId = { type: "string", min: 1, max: 128, pattern: "[a-zA-Z0-9_.-]+" } as const satisfies Shape;
 export const hashKey = { type: "string", pattern: "0|([1-9]\\d{0,38})" } as const satisfies Shape;
 export const sequenceNumber = { type: "string", pattern: "0|([1-9]\\d{0,128})" } as const satisfies Shape;
+export const shardIteratorType = {
+  type: "string",
+  enum: ["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
+} as const satisfies Shape;
 export const nextToken = { type: "string", min: 1, max: 1048576 } as const satisfies Shape;
 export const tagKey = { type: "string", min: 1, max: 128 } as const satisfies Shape;
 export const tagMap = {
@@ -61,3 +65,9 @@ export const metricsNameList = {
 
 /** StreamName / StreamARN / StreamId: how most actions name their stream. */
 export const streamTarget = { StreamName: streamName, StreamARN: streamArn, StreamId: streamId } as const;
+
+/** ConsumerARN, or StreamARN + ConsumerName: how DescribeStreamConsumer and DeregisterStreamConsumer name a consumer. */
+export const consumerTarget = { StreamARN: streamArn, ConsumerName: consumerName, ConsumerARN: consumerArn, StreamId: streamId } as const;
+
+export const encryptionType = { type: "string", enum: ["NONE", "KMS"] } as const satisfies Shape;
+export const keyId = { type: "string", min: 1, max: 2048 } as const satisfies Shape;

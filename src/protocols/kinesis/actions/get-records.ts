@@ -1,5 +1,6 @@
 import { kinesisLimits } from "../../../config/limits.js";
 import { kinesisAction } from "../define.js";
+import { wireChildShard, wireRecord } from "../descriptions.js";
 import { streamArn, streamId } from "../members.js";
 
 export const getRecords = kinesisAction({
@@ -16,19 +17,10 @@ export const getRecords = kinesisAction({
   async handle(input, { records }, { region }) {
     const result = await records.getRecords(region, input.ShardIterator, input.Limit ?? kinesisLimits.getRecordsMaxRecords, input.StreamARN);
     return {
-      Records: result.records.map((record) => ({
-        SequenceNumber: record.sequenceNumber,
-        ApproximateArrivalTimestamp: new Date(record.arrivalTimestamp),
-        Data: record.data,
-        PartitionKey: record.partitionKey,
-      })),
+      Records: result.records.map(wireRecord),
       NextShardIterator: result.nextShardIterator ?? undefined,
       MillisBehindLatest: result.millisBehindLatest,
-      ChildShards: result.childShards?.map((child) => ({
-        ShardId: child.shardId,
-        ParentShards: child.parentShards,
-        HashKeyRange: { StartingHashKey: child.startingHashKey, EndingHashKey: child.endingHashKey },
-      })),
+      ChildShards: result.childShards?.map(wireChildShard),
     };
   },
 });

@@ -1,6 +1,6 @@
 import { resolveStream } from "../../../streams/arns.js";
 import { kinesisAction } from "../define.js";
-import { sequenceNumber, shardId, streamTarget } from "../members.js";
+import { sequenceNumber, shardId, shardIteratorType, streamTarget } from "../members.js";
 
 export const getShardIterator = kinesisAction({
   name: "GetShardIterator",
@@ -9,11 +9,7 @@ export const getShardIterator = kinesisAction({
     members: {
       ...streamTarget,
       ShardId: { ...shardId, required: true },
-      ShardIteratorType: {
-        type: "string",
-        required: true,
-        enum: ["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
-      },
+      ShardIteratorType: { ...shardIteratorType, required: true },
       StartingSequenceNumber: sequenceNumber,
       Timestamp: { type: "timestamp" },
     },

@@ -15,11 +15,11 @@ export const putRecord = kinesisAction({
       SequenceNumberForOrdering: sequenceNumber,
     },
   },
-  async handle(input, { records }, { region }) {
+  async handle(input, { records, streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
     const entry = { data: input.Data, partitionKey: input.PartitionKey, explicitHashKey: input.ExplicitHashKey };
     const [result] = await records.putRecords(ref, [entry], () => "data");
     if (!result!.ok) throw throughputExceeded(result!.errorMessage);
-    return { ShardId: result!.shardId, SequenceNumber: result!.sequenceNumber, EncryptionType: "NONE" };
+    return { ShardId: result!.shardId, SequenceNumber: result!.sequenceNumber, EncryptionType: streams.stream(ref).record.encryption.type };
   },
 });

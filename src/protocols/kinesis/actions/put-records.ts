@@ -26,7 +26,7 @@ export const putRecords = kinesisAction({
       },
     },
   },
-  async handle(input, { records }, { region }) {
+  async handle(input, { records, streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
     let totalBytes = 0;
     for (const entry of input.Records) totalBytes += entry.Data.length + Buffer.byteLength(entry.PartitionKey, "utf8");
@@ -45,6 +45,6 @@ export const putRecords = kinesisAction({
       failed++;
       return { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage };
     });
-    return { FailedRecordCount: failed, Records: wire, EncryptionType: "NONE" };
+    return { FailedRecordCount: failed, Records: wire, EncryptionType: streams.stream(ref).record.encryption.type };
   },
 });
