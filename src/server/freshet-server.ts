@@ -13,7 +13,7 @@ import { ConsumersService, type ConsumersOptions } from "../streams/consumers.js
 import { createDeclaredStreams } from "../streams/declared-streams.js";
 import { RecordsService } from "../streams/records-service.js";
 import { StreamCatalog } from "../streams/stream-catalog.js";
-import { StreamsService } from "../streams/streams-service.js";
+import { StreamsService, type StreamsOptions } from "../streams/streams-service.js";
 import { type SubscriptionOptions, SubscriptionsService } from "../streams/subscriptions.js";
 import { type DataDirLock, lockDataDir } from "../storage/embedded/data-dir-lock.js";
 import { EmbeddedLogStore } from "../storage/embedded/embedded-log-store.js";
@@ -33,7 +33,11 @@ export interface FreshetServerOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   /** Shorter Kinesis timings than AWS's (tests), so nothing has to wait for seconds. */
-  readonly timings?: { readonly subscriptions?: SubscriptionOptions; readonly consumers?: ConsumersOptions };
+  readonly timings?: {
+    readonly streams?: Pick<StreamsOptions, "createDelayMs" | "updateDelayMs">;
+    readonly subscriptions?: SubscriptionOptions;
+    readonly consumers?: ConsumersOptions;
+  };
 }
 
 interface Storage {
@@ -75,6 +79,7 @@ export class FreshetServer {
     try {
       const streams = new StreamsService(new StreamCatalog(storage.metadata, clock), storage.log, clock, {
         throughputLimits: settings.limits === "on",
+        ...options.timings?.streams,
       });
       await streams.reconcile();
       const declared = await createDeclaredStreams(streams, settings.kinesis.streams);

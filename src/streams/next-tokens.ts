@@ -28,7 +28,7 @@ export function decodePageToken(text: string, kind: string, now: number): PageTo
   } catch {
     throw invalidArgument(`Invalid NextToken.`);
   }
-  if (typeof token !== "object" || token === null || token.kind !== kind || typeof token.after !== "string") {
+  if (typeof token !== "object" || token === null || token.kind !== kind || typeof token.after !== "string" || typeof token.issuedAt !== "number") {
     throw invalidArgument(`Invalid NextToken.`);
   }
   if (now - token.issuedAt > kinesisLimits.nextTokenTtlMs) {

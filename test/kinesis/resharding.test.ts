@@ -21,7 +21,7 @@ import {
   UpdateShardCountCommand,
   UpdateStreamModeCommand,
 } from "@aws-sdk/client-kinesis";
-import { kinesisLimits, kinesisTimings } from "../../src/config/limits.js";
+import { kinesisLimits } from "../../src/config/limits.js";
 import { ManualClock } from "../support/clock.js";
 import { awsError, type HttpVersion, kinesisClient } from "../support/kinesis.js";
 import { startServer } from "../support/server.js";
@@ -376,45 +376,38 @@ async function accountOpenShards(kinesis: KinesisClient): Promise<number> {
 
 describe("A stream being resharded", async () => {
   const clock = new ManualClock();
-  const server = await startServer({ limits: "off" }, clock);
+  const server = await startServer({ limits: "off" }, clock, { streams: { updateDelayMs: 30_000 } });
   const kinesis = kinesisClient(server.endpoint);
 
   it("shows UPDATING for the update delay, keeps taking reads and writes, and refuses another change meanwhile", async () => {
-    const timings = kinesisTimings as { streamUpdateDelayMs: number };
-    const saved = timings.streamUpdateDelayMs;
-    timings.streamUpdateDelayMs = 30_000;
-    try {
-      await kinesis.send(new CreateStreamCommand({ StreamName: "slow", ShardCount: 2 }));
-      const status = async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: "slow" }))).StreamDescriptionSummary!.StreamStatus;
-      await putAt(kinesis, "slow", 0n, ["before"]);
-      await kinesis.send(new SplitShardCommand({ StreamName: "slow", ShardToSplit: shardId(0), NewStartingHashKey: "1000" }));
-      assert.equal(await status(), "UPDATING");
+    await kinesis.send(new CreateStreamCommand({ StreamName: "slow", ShardCount: 2 }));
+    const status = async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: "slow" }))).StreamDescriptionSummary!.StreamStatus;
+    await putAt(kinesis, "slow", 0n, ["before"]);
+    await kinesis.send(new SplitShardCommand({ StreamName: "slow", ShardToSplit: shardId(0), NewStartingHashKey: "1000" }));
+    assert.equal(await status(), "UPDATING");
 
-      const during = await putAt(kinesis, "slow", 0n, ["during"]);
-      assert.equal(during[0]!.ShardId, shardId(2), "writes go to the children at once");
-      const parent = await readShard(kinesis, "slow", shardId(0));
-      assert.deepEqual(parent.records.map((record) => text(record.Data)), ["before"]);
-      assert.deepEqual(parent.childShards?.map((child) => child.ShardId), [shardId(2), shardId(3)]);
-      assert.deepEqual((await readShard(kinesis, "slow", shardId(2))).records.map((record) => text(record.Data)), ["during"]);
-      assert.equal((await kinesis.send(new ListShardsCommand({ StreamName: "slow" }))).Shards!.length, 4);
+    const during = await putAt(kinesis, "slow", 0n, ["during"]);
+    assert.equal(during[0]!.ShardId, shardId(2), "writes go to the children at once");
+    const parent = await readShard(kinesis, "slow", shardId(0));
+    assert.deepEqual(parent.records.map((record) => text(record.Data)), ["before"]);
+    assert.deepEqual(parent.childShards?.map((child) => child.ShardId), [shardId(2), shardId(3)]);
+    assert.deepEqual((await readShard(kinesis, "slow", shardId(2))).records.map((record) => text(record.Data)), ["during"]);
+    assert.equal((await kinesis.send(new ListShardsCommand({ StreamName: "slow" }))).Shards!.length, 4);
 
-      const inUse = `Stream slow under account ${account} not ACTIVE, instead in state UPDATING`;
-      const refusals = [
-        kinesis.send(new SplitShardCommand({ StreamName: "slow", ShardToSplit: shardId(1), NewStartingHashKey: (maxHashKey - 5n).toString() })),
-        kinesis.send(new MergeShardsCommand({ StreamName: "slow", ShardToMerge: shardId(2), AdjacentShardToMerge: shardId(3) })),
-        kinesis.send(new UpdateShardCountCommand({ StreamName: "slow", TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" })),
-        kinesis.send(new UpdateStreamModeCommand({ StreamARN: arnOf("slow"), StreamModeDetails: { StreamMode: "ON_DEMAND" } })),
-      ];
-      for (const refused of refusals) assert.equal((await awsError(refused, "ResourceInUseException")).message, inUse);
+    const inUse = `Stream slow under account ${account} not ACTIVE, instead in state UPDATING`;
+    const refusals = [
+      kinesis.send(new SplitShardCommand({ StreamName: "slow", ShardToSplit: shardId(1), NewStartingHashKey: (maxHashKey - 5n).toString() })),
+      kinesis.send(new MergeShardsCommand({ StreamName: "slow", ShardToMerge: shardId(2), AdjacentShardToMerge: shardId(3) })),
+      kinesis.send(new UpdateShardCountCommand({ StreamName: "slow", TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" })),
+      kinesis.send(new UpdateStreamModeCommand({ StreamARN: arnOf("slow"), StreamModeDetails: { StreamMode: "ON_DEMAND" } })),
+    ];
+    for (const refused of refusals) assert.equal((await awsError(refused, "ResourceInUseException")).message, inUse);
 
-      clock.advance(29_999);
-      assert.equal(await status(), "UPDATING");
-      clock.advance(1);
-      assert.equal(await status(), "ACTIVE");
-      await kinesis.send(new MergeShardsCommand({ StreamName: "slow", ShardToMerge: shardId(2), AdjacentShardToMerge: shardId(3) }));
-      assert.equal(await status(), "UPDATING");
-    } finally {
-      timings.streamUpdateDelayMs = saved;
-    }
+    clock.advance(29_999);
+    assert.equal(await status(), "UPDATING");
+    clock.advance(1);
+    assert.equal(await status(), "ACTIVE");
+    await kinesis.send(new MergeShardsCommand({ StreamName: "slow", ShardToMerge: shardId(2), AdjacentShardToMerge: shardId(3) }));
+    assert.equal(await status(), "UPDATING");
   });
 });

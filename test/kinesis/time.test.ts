@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   CreateStreamCommand,
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   IncreaseStreamRetentionPeriodCommand,
@@ -83,4 +84,18 @@ describe("time", async () => {
     await server.enforceRetention();
     assert.deepEqual(await read(await iterator("retained", "TRIM_HORIZON")), []);
   });
+});
+
+it("keeps a new stream CREATING for the create delay, not found for reads and writes until ACTIVE", async () => {
+  const clock = new ManualClock();
+  const server = await startServer({}, clock, { streams: { createDelayMs: 10_000 } });
+  const kinesis = kinesisClient(server.endpoint);
+  await kinesis.send(new CreateStreamCommand({ StreamName: "slow-start", ShardCount: 1 }));
+  const status = async () =>
+    (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: "slow-start" }))).StreamDescriptionSummary!.StreamStatus;
+  assert.equal(await status(), "CREATING");
+  await awsError(kinesis.send(new PutRecordCommand({ StreamName: "slow-start", PartitionKey: "k", Data: Buffer.from("early") })), "ResourceNotFoundException");
+  clock.advance(10_000);
+  assert.equal(await status(), "ACTIVE");
+  await kinesis.send(new PutRecordCommand({ StreamName: "slow-start", PartitionKey: "k", Data: Buffer.from("on time") }));
 });

@@ -205,10 +205,11 @@ function check(value: unknown, shape: Shape, path: string, violations: string[])
       if (shape.enum !== undefined && !shape.enum.includes(text)) {
         violate(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
       }
-      checkLength(text.length, shape, violate);
+      // Coral reports a pattern violation before a length violation of the same member.
       if (shape.pattern !== undefined && !new RegExp(`^(?:${shape.pattern})$`).test(text)) {
         violate(`Member must satisfy regular expression pattern: ${shape.pattern}`);
       }
+      checkLength(text.length, shape, violate);
       return;
     }
     case "integer":

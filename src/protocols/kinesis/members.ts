@@ -1,4 +1,5 @@
 /** Member shapes the Kinesis actions share, with the constraints of the Kinesis API reference. */
+import { shardLevelMetricNames } from "../../streams/stream-settings.js";
 import type { Shape } from "../aws/shapes.js";
 
 export const streamName = { type: "string", min: 1, max: 128, pattern: "[a-zA-Z0-9_.-]+" } as const satisfies Shape;
@@ -46,19 +47,7 @@ export const streamModeDetails = {
 export const maxRecordSizeInKiB = { type: "integer", min: 1024, max: 10240 } as const satisfies Shape;
 export const metricsNameList = {
   type: "list",
-  member: {
-    type: "string",
-    enum: [
-      "IncomingBytes",
-      "IncomingRecords",
-      "OutgoingBytes",
-      "OutgoingRecords",
-      "WriteProvisionedThroughputExceeded",
-      "ReadProvisionedThroughputExceeded",
-      "IteratorAgeMilliseconds",
-      "ALL",
-    ],
-  },
+  member: { type: "string", enum: [...shardLevelMetricNames, "ALL"] },
   min: 1,
   max: 7,
 } as const satisfies Shape;

@@ -16,11 +16,9 @@ import { logStorageDefaults } from "../../config/limits.js";
 import { type Clock, systemClock } from "../../util/clock.js";
 import {
   InvalidAppendError,
-  LogExistsError,
   LogNotFoundError,
-  PartitionNotFoundError,
-  StoreClosedError,
 } from "../errors.js";
+import { LogRegistry } from "../log-registry.js";
 import {
   type AppendRecord,
   type AppendResult,
@@ -65,9 +63,8 @@ const manifestFile = "log.json";
 const deletingMarker = ".deleting-";
 
 export class EmbeddedLogStore implements LogStore {
-  private readonly logs = new Map<string, LogState>();
+  private readonly logs = new LogRegistry<LogState>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private closed = false;
 
   private constructor(
     private readonly root: string,
@@ -108,8 +105,7 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   async createLog(log: string, partitionCount: number, retention: RetentionPolicy = keepForever): Promise<void> {
-    this.assertOpen();
-    if (this.logs.has(log)) throw new LogExistsError(log);
+    this.logs.assertAbsent(log);
     if (!Number.isSafeInteger(partitionCount) || partitionCount < 1) {
       throw new RangeError(`a log needs at least one partition, got ${partitionCount}`);
     }
@@ -122,7 +118,7 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   async deleteLog(log: string): Promise<void> {
-    const state = this.state(log);
+    const state = this.logs.get(log);
     this.logs.delete(log);
     await Promise.all(state.partitions.map((partition) => partition.close(new LogNotFoundError(log))));
     const doomed = `${state.dir}${deletingMarker}${randomUUID()}`;
@@ -132,15 +128,15 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   listLogs(): string[] {
-    return [...this.logs.keys()];
+    return this.logs.names();
   }
 
   partitionCount(log: string): number {
-    return this.state(log).partitions.length;
+    return this.logs.get(log).partitions.length;
   }
 
   async addPartitions(log: string, count: number): Promise<number> {
-    const state = this.state(log);
+    const state = this.logs.get(log);
     const first = state.partitions.length;
     const added: Partition[] = [];
     for (let n = first; n < first + count; n++) {
@@ -152,38 +148,38 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   async setRetention(log: string, retention: RetentionPolicy): Promise<void> {
-    const state = this.state(log);
+    const state = this.logs.get(log);
     state.retention = retention;
     await this.writeManifest(state, state.partitions.length);
   }
 
   async append(log: string, partition: number, records: readonly AppendRecord[]): Promise<AppendResult> {
     if (records.length === 0) throw new InvalidAppendError("an append needs at least one record");
-    return this.partition(log, partition).append(records);
+    return this.logs.partition(log, partition).append(records);
   }
 
   async read(log: string, partition: number, fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
-    return this.partition(log, partition).read(fromOffset, limits);
+    return this.logs.partition(log, partition).read(fromOffset, limits);
   }
 
   async offsetForTimestamp(log: string, partition: number, timestamp: number): Promise<number> {
-    return this.partition(log, partition).offsetForTimestamp(timestamp);
+    return this.logs.partition(log, partition).offsetForTimestamp(timestamp);
   }
 
   async trim(log: string, partition: number, beforeOffset: number): Promise<void> {
-    return this.partition(log, partition).trim(beforeOffset);
+    return this.logs.partition(log, partition).trim(beforeOffset);
   }
 
   stats(log: string, partition: number): PartitionStats {
-    return this.partition(log, partition).stats();
+    return this.logs.partition(log, partition).stats();
   }
 
   async waitForAppend(log: string, partition: number, offset: number, signal?: AbortSignal): Promise<void> {
-    return this.partition(log, partition).waitForAppend(offset, signal);
+    return this.logs.partition(log, partition).waitForAppend(offset, signal);
   }
 
   async enforceRetention(): Promise<void> {
-    for (const state of [...this.logs.values()]) {
+    for (const state of this.logs.entries().map(([, state]) => state)) {
       if (state.retention.retentionMs === null && state.retention.retentionBytes === null) continue;
       for (const partition of state.partitions) await partition.enforceRetention(state.retention);
     }
@@ -191,16 +187,15 @@ export class EmbeddedLogStore implements LogStore {
 
   /** Makes everything appended so far durable (what `--fsync interval` does on its timer). */
   async flush(): Promise<void> {
-    for (const state of this.logs.values()) {
+    for (const [, state] of this.logs.entries()) {
       for (const partition of state.partitions) await partition.flush();
     }
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.logs.close()) return;
     for (const timer of this.timers) clearInterval(timer);
-    const partitions = [...this.logs.values()].flatMap((state) => state.partitions);
+    const partitions = this.logs.entries().map(([, state]) => state).flatMap((state) => state.partitions);
     await Promise.all(partitions.map((partition) => partition.close()));
   }
 
@@ -228,23 +223,6 @@ export class EmbeddedLogStore implements LogStore {
     if (this.partitionOptions.fsync !== "interval") return;
     const onError = (error: unknown): void => this.partitionOptions.onRecovery(`interval flush failed: ${String(error)}`);
     this.timers.push(setInterval(() => void this.flush().catch(onError), logStorageDefaults.fsyncIntervalMs).unref());
-  }
-
-  private state(log: string): LogState {
-    this.assertOpen();
-    const state = this.logs.get(log);
-    if (state === undefined) throw new LogNotFoundError(log);
-    return state;
-  }
-
-  private partition(log: string, partition: number): Partition {
-    const found = this.state(log).partitions[partition];
-    if (found === undefined) throw new PartitionNotFoundError(log, partition);
-    return found;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreClosedError();
   }
 }
 

@@ -6,11 +6,10 @@ import { type Clock, systemClock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
 import {
   InvalidAppendError,
-  LogExistsError,
   LogNotFoundError,
-  PartitionNotFoundError,
   StoreClosedError,
 } from "../errors.js";
+import { LogRegistry } from "../log-registry.js";
 import {
   type AppendRecord,
   type AppendResult,
@@ -49,14 +48,12 @@ interface MemoryLog {
 }
 
 export class MemoryLogStore implements LogStore {
-  private readonly logs = new Map<string, MemoryLog>();
-  private closed = false;
+  private readonly logs = new LogRegistry<MemoryLog>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   async createLog(log: string, partitionCount: number, retention: RetentionPolicy = keepForever): Promise<void> {
-    this.assertOpen();
-    if (this.logs.has(log)) throw new LogExistsError(log);
+    this.logs.assertAbsent(log);
     if (!Number.isSafeInteger(partitionCount) || partitionCount < 1) {
       throw new RangeError(`a log needs at least one partition, got ${partitionCount}`);
     }
@@ -64,32 +61,32 @@ export class MemoryLogStore implements LogStore {
   }
 
   async deleteLog(log: string): Promise<void> {
-    const state = this.state(log);
+    const state = this.logs.get(log);
     this.logs.delete(log);
     for (const partition of state.partitions) partition.waiters.failAll(new LogNotFoundError(log));
   }
 
   listLogs(): string[] {
-    return [...this.logs.keys()];
+    return this.logs.names();
   }
 
   partitionCount(log: string): number {
-    return this.state(log).partitions.length;
+    return this.logs.get(log).partitions.length;
   }
 
   async addPartitions(log: string, count: number): Promise<number> {
-    const state = this.state(log);
+    const state = this.logs.get(log);
     const first = state.partitions.length;
     for (let i = 0; i < count; i++) state.partitions.push(new MemoryPartition());
     return first;
   }
 
   async setRetention(log: string, retention: RetentionPolicy): Promise<void> {
-    this.state(log).retention = retention;
+    this.logs.get(log).retention = retention;
   }
 
   async append(log: string, partition: number, records: readonly AppendRecord[]): Promise<AppendResult> {
-    const target = this.partition(log, partition);
+    const target = this.logs.partition(log, partition);
     if (records.length === 0) throw new InvalidAppendError("an append needs at least one record");
     const timestamp = Math.max(this.clock.now(), target.lastTimestamp ?? 0);
     const baseOffset = target.endOffset;
@@ -109,7 +106,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   async read(log: string, partition: number, fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
-    const source = this.partition(log, partition);
+    const source = this.logs.partition(log, partition);
     const start = Math.max(fromOffset, source.startOffset);
     const records: StoredRecord[] = [];
     let bytes = 0;
@@ -125,17 +122,17 @@ export class MemoryLogStore implements LogStore {
   }
 
   async offsetForTimestamp(log: string, partition: number, timestamp: number): Promise<number> {
-    const source = this.partition(log, partition);
+    const source = this.logs.partition(log, partition);
     const found = source.records.find((record) => record.timestamp >= timestamp);
     return found?.offset ?? source.endOffset;
   }
 
   async trim(log: string, partition: number, beforeOffset: number): Promise<void> {
-    this.partition(log, partition).dropBelow(beforeOffset);
+    this.logs.partition(log, partition).dropBelow(beforeOffset);
   }
 
   stats(log: string, partition: number): PartitionStats {
-    const source = this.partition(log, partition);
+    const source = this.logs.partition(log, partition);
     return {
       startOffset: source.startOffset,
       endOffset: source.endOffset,
@@ -146,12 +143,12 @@ export class MemoryLogStore implements LogStore {
   }
 
   async waitForAppend(log: string, partition: number, offset: number, signal?: AbortSignal): Promise<void> {
-    const source = this.partition(log, partition);
+    const source = this.logs.partition(log, partition);
     return source.waiters.wait(offset, source.endOffset, signal);
   }
 
   async enforceRetention(): Promise<void> {
-    for (const [log, state] of this.logs) {
+    for (const [log, state] of this.logs.entries()) {
       const { retentionMs, retentionBytes } = state.retention;
       for (let n = 0; n < state.partitions.length; n++) {
         const partition = state.partitions[n]!;
@@ -166,27 +163,10 @@ export class MemoryLogStore implements LogStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const state of this.logs.values()) {
+    if (!this.logs.close()) return;
+    for (const [, state] of this.logs.entries()) {
       for (const partition of state.partitions) partition.waiters.failAll(new StoreClosedError());
     }
-  }
-
-  private state(log: string): MemoryLog {
-    this.assertOpen();
-    const state = this.logs.get(log);
-    if (state === undefined) throw new LogNotFoundError(log);
-    return state;
-  }
-
-  private partition(log: string, partition: number): MemoryPartition {
-    const found = this.state(log).partitions[partition];
-    if (found === undefined) throw new PartitionNotFoundError(log, partition);
-    return found;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreClosedError();
   }
 }
 
