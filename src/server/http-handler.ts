@@ -43,18 +43,11 @@ export function createHttpHandler(
       send(response, 200, { "content-type": "application/json" }, JSON.stringify(health()));
       return;
     }
-    if (request.method !== "POST") {
-      // What AWS answers a request it cannot map to an operation.
-      const body =
-        "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n";
-      send(response, 403, { "content-type": "application/xml" }, body);
-      return;
-    }
     // Known from the start, so a client that leaves while its call runs is never streamed to.
     const clientGone = new AbortController();
     response.once("close", () => clientGone.abort());
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
-    const answer = await dispatcher.dispatch({ headers: request.headers, url: request.url ?? "/", body });
+    const answer = await dispatcher.dispatch({ method: request.method ?? "GET", headers: request.headers, url: request.url ?? "/", body });
     if (Buffer.isBuffer(answer.body)) send(response, answer.statusCode, answer.headers, answer.body);
     else await stream(response, answer.statusCode, answer.headers, answer.body, clientGone.signal, stopping);
   }

@@ -100,6 +100,17 @@ describe("wire", async () => {
     assert.match(await response.text(), /<AccessDeniedException>/);
   });
 
+  it("refuses bodies in an encoding it does not speak as AWS does, in XML", async () => {
+    const withTarget = await post(server.endpoint, "text/plain", "Kinesis_20131202.ListStreams", "{}");
+    assert.equal(withTarget.status, 404);
+    assert.equal(await withTarget.text(), "<UnknownOperationException/>\n");
+    const withoutTarget = await fetch(`${server.endpoint}/`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
+    assert.equal(withoutTarget.status, 403);
+    assert.match(await withoutTarget.text(), /<Message>Unable to determine service\/operation name to be authorized<\/Message>/);
+    const plainJson = await post(server.endpoint, "application/json", "Kinesis_20131202.ListStreams", "{}");
+    assert.equal(plainJson.status, 200, "plain application/json is read as JSON 1.1");
+  });
+
   it("answers an oversized body with 413 and keeps serving", async () => {
     const huge = Buffer.alloc(17 * 1024 * 1024, 0x20);
     const response = await post(server.endpoint, "application/x-amz-json-1.1", "Kinesis_20131202.PutRecords", huge).catch(

@@ -70,6 +70,8 @@ function toWire(value: unknown, leaf: (value: Date | Buffer) => unknown): unknow
 const codecsByContentType = new Map<string, AwsCodec>([
   ["application/x-amz-json-1.1", jsonCodec],
   ["application/x-amz-json-1.0", jsonCodec],
+  // AWS answers plain application/json with a legacy envelope no SDK sends for; Freshet reads it as JSON 1.1.
+  ["application/json", jsonCodec],
   ["application/x-amz-cbor-1.1", cborCodec],
 ]);
 

@@ -7,7 +7,7 @@
  * bytes: a response's body, or, once an event stream has started (event-stream.ts), an exception message.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type AwsCodec, codecFor, jsonCodec } from "./codecs.js";
+import { type AwsCodec, codecFor } from "./codecs.js";
 import { AwsError, internalFailure, serializationError, unknownOperation } from "./errors.js";
 import { eventMessage, eventStreamContentType, EventStreamOutput, exceptionMessage } from "./event-stream.js";
 import { requestRegion } from "./region.js";
@@ -43,6 +43,7 @@ export interface AwsResponse {
 export type StreamingBody = (signal: AbortSignal) => AsyncIterable<Buffer>;
 
 export interface AwsRequest {
+  readonly method: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Path and query as received. */
   readonly url: string;
@@ -69,15 +70,20 @@ export class AwsDispatcher {
 
   async dispatch(request: AwsRequest): Promise<AwsResponse> {
     const requestId = randomUUID();
-    const codec = codecFor(header(request.headers, "content-type")) ?? jsonCodec;
     const target = header(request.headers, "x-amz-target") ?? "";
+    const codec = codecFor(header(request.headers, "content-type"));
+    // Requests AWS cannot map to an operation are refused in XML, before any JSON/CBOR processing.
+    if (request.method !== "POST" || (codec === undefined && target === "")) {
+      return xmlResponse(403, requestId, "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n");
+    }
+    if (codec === undefined) return xmlResponse(404, requestId, "<UnknownOperationException/>\n");
     const action = this.actions.get(target);
     try {
       const input = decodeInput(codec, request.body, action !== undefined);
       if (action === undefined) throw unknownOperation();
       // As AWS does: authentication after the body is decoded and the operation known, before input validation.
       // Only POST requests reach the dispatcher.
-      this.options.verifier?.verify({ method: "POST", ...request }, signingName(target.split(".")[0]!));
+      this.options.verifier?.verify(request, signingName(target.split(".")[0]!));
       const query = new URL(request.url, "http://localhost").searchParams;
       const region = requestRegion(header(request.headers, "authorization"), query.get("X-Amz-Credential"));
       const output = await action(input, { requestId, codec, headers: request.headers, region });
@@ -138,6 +144,10 @@ export function errorResponse(error: AwsError, codec: AwsCodec, requestId: strin
 
 function respond(statusCode: number, codec: AwsCodec, requestId: string, value: unknown): AwsResponse & { headers: Record<string, string> } {
   return { statusCode, headers: responseHeaders(codec.contentType, requestId), body: codec.encode(value) };
+}
+
+function xmlResponse(statusCode: number, requestId: string, body: string): AwsResponse {
+  return { statusCode, headers: responseHeaders("application/xml", requestId), body: Buffer.from(body, "utf8") };
 }
 
 function responseHeaders(contentType: string, requestId: string): Record<string, string> {
