@@ -20,6 +20,8 @@ const declaredStreamSchema = z
     mode: z.enum(["PROVISIONED", "ON_DEMAND"]).optional(),
     retentionHours: z.number().int().min(24).max(8760).optional(),
     tags: z.record(z.string(), z.string()).optional(),
+    /** Enhanced fan-out consumers registered at start if missing. */
+    consumers: z.array(z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, "a consumer name: 1–128 of [a-zA-Z0-9_.-]")).optional(),
   })
   .strict();
 

@@ -82,11 +82,11 @@ export class FreshetServer {
         ...options.timings?.streams,
       });
       await streams.reconcile();
-      const declared = await createDeclaredStreams(streams, settings.kinesis.streams);
-      if (declared.length > 0) logger.info({ streams: declared }, "created declared streams");
       const records = new RecordsService(streams);
       const subscriptions = new SubscriptionsService(streams, records, options.timings?.subscriptions);
       const consumers = new ConsumersService(streams, subscriptions, options.timings?.consumers);
+      const declared = await createDeclaredStreams(streams, consumers, settings.kinesis.streams);
+      if (declared.length > 0) logger.info({ created: declared }, "created declared streams");
       const account = new AccountSettingsService(storage.metadata, clock);
       const kinesis = kinesisService({ streams, records, consumers, subscriptions, account });
       const verifier = credentials === null ? undefined : new SigV4Verifier(credentials, clock);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { it } from "node:test";
-import { DescribeStreamSummaryCommand, ListStreamsCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { DescribeStreamSummaryCommand, ListStreamConsumersCommand, ListStreamsCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { exitOf, startCli } from "../support/cli.js";
 import { kinesisClient } from "../support/kinesis.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -22,6 +22,7 @@ it("creates the streams a YAML config declares, once, and keeps them across rest
       "      tags: { team: web }",
       "    - name: audit",
       "      mode: ON_DEMAND",
+      "      consumers: [archiver, indexer]",
       "    - name: west",
       "      region: eu-west-1",
       "",
@@ -34,6 +35,11 @@ it("creates the streams a YAML config declares, once, and keeps them across rest
   assert.equal(clicks.RetentionPeriodHours, 48);
   const audit = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: "audit" }))).StreamDescriptionSummary!;
   assert.equal(audit.StreamModeDetails?.StreamMode, "ON_DEMAND");
+  const consumers = await kinesis.send(new ListStreamConsumersCommand({ StreamARN: audit.StreamARN }));
+  assert.deepEqual(consumers.Consumers?.map((c) => [c.ConsumerName, c.ConsumerStatus]).sort(), [
+    ["archiver", "ACTIVE"],
+    ["indexer", "ACTIVE"],
+  ]);
   assert.deepEqual((await kinesis.send(new ListStreamsCommand({}))).StreamNames, ["audit", "clicks"]);
   const west = kinesisClient(first.endpoint, "h2", "eu-west-1");
   assert.deepEqual((await west.send(new ListStreamsCommand({}))).StreamNames, ["west"]);
@@ -45,6 +51,8 @@ it("creates the streams a YAML config declares, once, and keeps them across rest
   assert.ok(!second.logs.some((entry) => entry.msg === "created declared streams"), "nothing to create the second time");
   const again = kinesisClient(second.endpoint);
   const after = (await again.send(new DescribeStreamSummaryCommand({ StreamName: "clicks" }))).StreamDescriptionSummary!;
+  const auditAgain = (await again.send(new DescribeStreamSummaryCommand({ StreamName: "audit" }))).StreamDescriptionSummary!;
+  assert.equal(auditAgain.ConsumerCount, 2, "declared consumers are not registered twice");
   assert.equal(after.StreamCreationTimestamp?.getTime(), clicks.StreamCreationTimestamp?.getTime());
   const next = await again.send(new PutRecordCommand({ StreamName: "clicks", PartitionKey: "k", Data: Buffer.from("more") }));
   assert.ok(BigInt(next.SequenceNumber!) > BigInt(put.SequenceNumber!));
