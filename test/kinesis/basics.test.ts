@@ -82,7 +82,7 @@ for (const http of ["h2", "http1"] as HttpVersion[]) {
       const invalid = await awsError(kinesis.send(new CreateStreamCommand({ StreamName: "bad name!", ShardCount: 0 })), "ValidationException");
       assert.equal(
         invalid.message,
-        "2 validation errors detected: Value 'bad name!' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        "2 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1; Value 'bad name!' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
       );
     });
   });

@@ -5,8 +5,9 @@
  *   1. types: a value of the wrong JSON/CBOR type is a SerializationException (the first one found);
  *      blobs and timestamps are converted from their wire form (base64 / epoch seconds in JSON, bytes / tag 1 in
  *      CBOR) into Buffers and epoch milliseconds;
- *   2. constraints: every violated constraint (required, length, range, pattern, enum) is collected, up to 10,
- *      into one ValidationException worded as AWS words it;
+ *   2. constraints: every violated constraint (required, enum, pattern, length, range) is collected, walking the
+ *      members in the order the shape declares them (which is AWS's reporting order, not the API model's), up to
+ *      10, into one ValidationException worded as AWS words it;
  *   3. only then does the action look anything up (existence checks are the action's business).
  *
  * Members not in the shape are dropped, as AWS ignores unknown members.
@@ -48,6 +49,8 @@ export interface StructureShape extends Common {
 export type WireFormat = "json" | "cbor";
 
 const maxReportedViolations = 10;
+const minInteger = -2147483648;
+const maxInteger = 2147483647;
 
 /** Checks and converts a decoded request body; throws SerializationException or ValidationException. */
 export function parseInput(input: Record<string, unknown>, shape: StructureShape, format: WireFormat): Record<string, unknown> {
@@ -55,11 +58,11 @@ export function parseInput(input: Record<string, unknown>, shape: StructureShape
   const violations: string[] = [];
   checkStructure(typed, shape, "", violations);
   if (violations.length > 0) {
-    const count = violations.length;
+    // Coral stops at the tenth violation, and counts only those it reports.
     const shown = violations.slice(0, maxReportedViolations);
     throw new AwsError(
       "ValidationException",
-      `${count} validation error${count > 1 ? "s" : ""} detected: ${shown.join("; ")}`,
+      `${shown.length} validation error${shown.length > 1 ? "s" : ""} detected: ${shown.join("; ")}`,
     );
   }
   return typed;
@@ -95,8 +98,12 @@ function convert(value: unknown, shape: Shape, format: WireFormat): unknown {
     case "long":
     case "double": {
       const name = { integer: "Integer", long: "Long", double: "Double" }[shape.type];
-      if (typeof value === "number") return shape.type === "double" ? value : Math.trunc(value);
-      if (typeof value === "bigint") return Number(value);
+      const number = typeof value === "bigint" ? Number(value) : value;
+      if (typeof number === "number") {
+        if (shape.type === "double") return number;
+        // Integers saturate: AWS reports a ShardCount of 100000000000 as '2147483647'.
+        return shape.type === "integer" ? Math.min(Math.max(Math.trunc(number), minInteger), maxInteger) : Math.trunc(number);
+      }
       if (typeof value === "object") throw containerMismatch(value);
       throw typeError(`${javaClass(value)} can not be converted to an ${name}`);
     }
@@ -155,20 +162,14 @@ function convertBlob(value: unknown, format: WireFormat): Buffer {
 
 /**
  * Epoch milliseconds. JSON carries epoch seconds (a fraction allowed); CBOR carries tag 1, which the codec has
- * already made a Date. A bare number is epoch seconds in either.
+ * already made a Date. A bare number is epoch seconds in either; AWS refuses a string, even a numeric one.
  */
 function convertTimestamp(value: unknown): number {
   if (value instanceof Date) return value.getTime();
   if (typeof value === "number") return Math.round(value * 1000);
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
-    return Math.round(Number(value) * 1000);
-  }
-  if (typeof value === "string") {
-    const parsed = Date.parse(value);
-    if (!Number.isNaN(parsed)) return parsed;
-  }
+  if (typeof value === "bigint") return Number(value) * 1000;
   if (typeof value === "object" && value !== null) throw containerMismatch(value);
-  throw typeError(`${javaClass(value)} can not be converted to a Timestamp`);
+  throw typeError(`${javaClass(value)} can not be converted to milliseconds since epoch`);
 }
 
 function javaClass(value: unknown): string {
@@ -177,7 +178,7 @@ function javaClass(value: unknown): string {
       return "class java.lang.Boolean";
     case "number":
     case "bigint":
-      return "class java.math.BigDecimal";
+      return "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
     case "string":
       return "class java.lang.String";
     default:
@@ -191,6 +192,59 @@ function checkStructure(value: Record<string, unknown>, shape: StructureShape, p
   }
 }
 
+type ConstraintKind = "enum" | "pattern" | "min" | "max";
+
+/** The order Coral reports the violated constraints of one member in. */
+const memberOrder: readonly ConstraintKind[] = ["enum", "pattern", "min", "max"];
+
+/**
+ * The order Coral lists the constraints of a list's members or a map's keys and values in, inside
+ * "Member must satisfy constraint: [...]" (all of them, violated or not).
+ */
+const elementOrder: readonly ConstraintKind[] = ["max", "min", "pattern", "enum"];
+
+interface Constraint {
+  readonly message: string;
+  readonly satisfiedBy: (value: unknown) => boolean;
+}
+
+/** The constraints a shape puts on a (non-null) value of its own, in the given order. */
+function constraintsOf(shape: Shape, order: readonly ConstraintKind[]): Constraint[] {
+  const found: Partial<Record<ConstraintKind, Constraint>> = {};
+  if (shape.type === "string" && shape.enum !== undefined) {
+    const values = shape.enum;
+    found.enum = {
+      message: `Member must satisfy enum value set: [${values.join(", ")}]`,
+      satisfiedBy: (value) => values.includes(value as string),
+    };
+  }
+  if (shape.type === "string" && shape.pattern !== undefined) {
+    const regex = new RegExp(`^(?:${shape.pattern})$`);
+    found.pattern = {
+      message: `Member must satisfy regular expression pattern: ${shape.pattern}`,
+      satisfiedBy: (value) => regex.test(value as string),
+    };
+  }
+  if ("min" in shape || "max" in shape) {
+    const numeric = shape.type === "integer" || shape.type === "long" || shape.type === "double";
+    const measure = numeric ? "value" : "length";
+    const size = numeric ? (value: unknown) => value as number : sizeOf;
+    const { min, max } = shape as { min?: number; max?: number };
+    if (min !== undefined) {
+      found.min = { message: `Member must have ${measure} greater than or equal to ${min}`, satisfiedBy: (value) => size(value) >= min };
+    }
+    if (max !== undefined) {
+      found.max = { message: `Member must have ${measure} less than or equal to ${max}`, satisfiedBy: (value) => size(value) <= max };
+    }
+  }
+  return order.flatMap((kind) => found[kind] ?? []);
+}
+
+function sizeOf(value: unknown): number {
+  if (typeof value === "string" || Array.isArray(value) || Buffer.isBuffer(value)) return value.length;
+  return Object.keys(value as object).length;
+}
+
 function check(value: unknown, shape: Shape, path: string, violations: string[]): void {
   const violate = (constraint: string): void => {
     violations.push(`Value ${describeValue(value, shape)} at '${path}' failed to satisfy constraint: ${constraint}`);
@@ -199,42 +253,36 @@ function check(value: unknown, shape: Shape, path: string, violations: string[])
     if (shape.required) violate("Member must not be null");
     return;
   }
+  for (const constraint of constraintsOf(shape, memberOrder)) {
+    if (!constraint.satisfiedBy(value)) violate(constraint.message);
+  }
   switch (shape.type) {
-    case "string": {
-      const text = value as string;
-      if (shape.enum !== undefined && !shape.enum.includes(text)) {
-        violate(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
-      }
-      // Coral reports a pattern violation before a length violation of the same member.
-      if (shape.pattern !== undefined && !new RegExp(`^(?:${shape.pattern})$`).test(text)) {
-        violate(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      }
-      checkLength(text.length, shape, violate);
-      return;
-    }
-    case "integer":
-    case "long":
-    case "double": {
-      const number = value as number;
-      if (shape.min !== undefined && number < shape.min) violate(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && number > shape.max) violate(`Member must have value less than or equal to ${shape.max}`);
-      return;
-    }
-    case "blob":
-      checkLength((value as Buffer).length, shape, violate);
-      return;
     case "list": {
       const items = value as unknown[];
-      checkLength(items.length, shape, violate);
-      items.forEach((item, i) => check(item, shape.member, `${path}.${i + 1}.member`, violations));
+      if (isScalar(shape.member)) {
+        checkElements(items, shape.member, "Member must satisfy constraint", violate);
+      } else {
+        items.forEach((item, i) => check(item, shape.member, `${path}.${i + 1}.member`, violations));
+      }
       return;
     }
     case "map": {
       const entries = Object.entries(value as Record<string, unknown>);
-      checkLength(entries.length, shape, violate);
-      for (const [key, item] of entries) {
-        check(key, shape.key, `${path}.${key}.key`, violations);
-        check(item, shape.value, `${path}.${key}.value`, violations);
+      checkElements(
+        entries.map(([key]) => key),
+        shape.key,
+        "Map keys must satisfy constraint",
+        violate,
+      );
+      if (isScalar(shape.value)) {
+        checkElements(
+          entries.map(([, item]) => item),
+          shape.value,
+          "Map value must satisfy constraint",
+          violate,
+        );
+      } else {
+        for (const [key, item] of entries) check(item, shape.value, `${path}.${key}.value`, violations);
       }
       return;
     }
@@ -246,9 +294,20 @@ function check(value: unknown, shape: Shape, path: string, violations: string[])
   }
 }
 
-function checkLength(length: number, shape: { min?: number; max?: number }, violate: (constraint: string) => void): void {
-  if (shape.min !== undefined && length < shape.min) violate(`Member must have length greater than or equal to ${shape.min}`);
-  if (shape.max !== undefined && length > shape.max) violate(`Member must have length less than or equal to ${shape.max}`);
+function isScalar(shape: Shape): boolean {
+  return shape.type !== "list" && shape.type !== "map" && shape.type !== "structure";
+}
+
+/**
+ * Coral checks the members of a list of scalars (and a map's keys and values) as one: if any breaks a constraint,
+ * the collection violates "[all the element constraints]", reported once, at the collection's own path.
+ */
+function checkElements(elements: unknown[], shape: Shape, label: string, violate: (constraint: string) => void): void {
+  const constraints = constraintsOf(shape, elementOrder);
+  const broken = elements.some(
+    (element) => element !== null && element !== undefined && constraints.some((constraint) => !constraint.satisfiedBy(element)),
+  );
+  if (broken) violate(`${label}: [${constraints.map((constraint) => constraint.message).join(", ")}]`);
 }
 
 /** How Coral prints a value in a violation: quoted, blobs as Java buffers, null bare. */

@@ -28,7 +28,8 @@ export const hashKey = { type: "string", pattern: "0|([1-9]\\d{0,38})" } as cons
 export const sequenceNumber = { type: "string", pattern: "0|([1-9]\\d{0,128})" } as const satisfies Shape;
 export const shardIteratorType = {
   type: "string",
-  enum: ["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
+  // In the order AWS lists them in "Member must satisfy enum value set: [...]".
+  enum: ["AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"],
 } as const satisfies Shape;
 export const nextToken = { type: "string", min: 1, max: 1048576 } as const satisfies Shape;
 export const tagKey = { type: "string", min: 1, max: 128 } as const satisfies Shape;
@@ -52,7 +53,11 @@ export const metricsNameList = {
   max: 7,
 } as const satisfies Shape;
 
-/** StreamName / StreamARN / StreamId: how most actions name their stream. */
+/**
+ * StreamName / StreamARN / StreamId: how most actions name their stream. AWS reports violations in the order of the
+ * input shape's members, StreamName mostly last; an action that checks something after StreamName lists the three
+ * itself.
+ */
 export const streamTarget = { StreamName: streamName, StreamARN: streamArn, StreamId: streamId } as const;
 
 /** ConsumerARN, or StreamARN + ConsumerName: how DescribeStreamConsumer and DeregisterStreamConsumer name a consumer. */

@@ -6,7 +6,7 @@ import { streamTarget, tagMap } from "../members.js";
 
 export const addTagsToStream = kinesisAction({
   name: "AddTagsToStream",
-  input: { type: "structure", members: { ...streamTarget, Tags: { ...tagMap, required: true } } },
+  input: { type: "structure", members: { Tags: { ...tagMap, required: true }, ...streamTarget } },
   async handle(input, { streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
     await addTags(streams, resource(ref), input.Tags);

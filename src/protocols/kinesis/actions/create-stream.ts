@@ -5,9 +5,10 @@ export const createStream = kinesisAction({
   name: "CreateStream",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      StreamName: { ...streamName, required: true },
       ShardCount: { type: "integer", min: 1 },
+      StreamName: { ...streamName, required: true },
       StreamModeDetails: streamModeDetails,
       Tags: tagMap,
       WarmThroughputMiBps: { type: "integer", min: 0 },

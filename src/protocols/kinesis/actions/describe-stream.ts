@@ -8,10 +8,11 @@ export const describeStream = kinesisAction({
   name: "DescribeStream",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      ...streamTarget,
       Limit: { type: "integer", min: 1, max: 10000 },
       ExclusiveStartShardId: shardId,
+      ...streamTarget,
     },
   },
   async handle(input, { streams }, { region }) {

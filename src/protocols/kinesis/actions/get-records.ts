@@ -7,9 +7,10 @@ export const getRecords = kinesisAction({
   name: "GetRecords",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      ShardIterator: { type: "string", required: true, min: 1, max: 512 },
       Limit: { type: "integer", min: 1, max: 10000 },
+      ShardIterator: { type: "string", required: true, min: 1, max: 512 },
       StreamARN: streamArn,
       StreamId: streamId,
     },

@@ -6,12 +6,15 @@ export const getShardIterator = kinesisAction({
   name: "GetShardIterator",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      ...streamTarget,
       ShardId: { ...shardId, required: true },
       ShardIteratorType: { ...shardIteratorType, required: true },
       StartingSequenceNumber: sequenceNumber,
+      StreamName: streamTarget.StreamName,
       Timestamp: { type: "timestamp" },
+      StreamARN: streamTarget.StreamARN,
+      StreamId: streamTarget.StreamId,
     },
   },
   async handle(input, { records }, { region }) {

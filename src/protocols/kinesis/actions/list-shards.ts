@@ -7,11 +7,12 @@ export const listShards = kinesisAction({
   name: "ListShards",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
+      MaxResults: { type: "integer", min: 1, max: 10000 },
+      ExclusiveStartShardId: shardId,
       StreamName: streamTarget.StreamName,
       NextToken: nextToken,
-      ExclusiveStartShardId: shardId,
-      MaxResults: { type: "integer", min: 1, max: 10000 },
       StreamCreationTimestamp: { type: "timestamp" },
       ShardFilter: {
         type: "structure",

@@ -9,7 +9,8 @@ export const listTagsForStream = kinesisAction({
   name: "ListTagsForStream",
   input: {
     type: "structure",
-    members: { ...streamTarget, ExclusiveStartTagKey: tagKey, Limit: { type: "integer", min: 1, max: 50 } },
+    // In the order AWS reports their validation errors.
+    members: { Limit: { type: "integer", min: 1, max: 50 }, ExclusiveStartTagKey: tagKey, ...streamTarget },
   },
   async handle(input, { streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });

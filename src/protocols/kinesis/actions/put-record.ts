@@ -7,12 +7,13 @@ export const putRecord = kinesisAction({
   name: "PutRecord",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      ...streamTarget,
-      Data: { type: "blob", required: true, min: 0, max: 10485760 },
+      SequenceNumberForOrdering: sequenceNumber,
       PartitionKey: { type: "string", required: true, min: 1, max: 256 },
       ExplicitHashKey: hashKey,
-      SequenceNumberForOrdering: sequenceNumber,
+      Data: { type: "blob", required: true, min: 0, max: 10485760 },
+      ...streamTarget,
     },
   },
   async handle(input, { records, streams }, { region }) {

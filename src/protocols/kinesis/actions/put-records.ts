@@ -8,8 +8,8 @@ export const putRecords = kinesisAction({
   name: "PutRecords",
   input: {
     type: "structure",
+    // In the order AWS reports their validation errors.
     members: {
-      ...streamTarget,
       Records: {
         type: "list",
         required: true,
@@ -18,12 +18,13 @@ export const putRecords = kinesisAction({
         member: {
           type: "structure",
           members: {
-            Data: { type: "blob", required: true, min: 0, max: 10485760 },
-            ExplicitHashKey: hashKey,
             PartitionKey: { type: "string", required: true, min: 1, max: 256 },
+            ExplicitHashKey: hashKey,
+            Data: { type: "blob", required: true, min: 0, max: 10485760 },
           },
         },
       },
+      ...streamTarget,
     },
   },
   async handle(input, { records, streams }, { region }) {

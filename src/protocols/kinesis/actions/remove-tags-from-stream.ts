@@ -6,7 +6,7 @@ import { streamTarget, tagKeyList } from "../members.js";
 
 export const removeTagsFromStream = kinesisAction({
   name: "RemoveTagsFromStream",
-  input: { type: "structure", members: { ...streamTarget, TagKeys: { ...tagKeyList, required: true } } },
+  input: { type: "structure", members: { TagKeys: { ...tagKeyList, required: true }, ...streamTarget } },
   async handle(input, { streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
     await removeTags(streams, resource(ref), input.TagKeys);

@@ -4,7 +4,8 @@ import { streamTarget } from "../members.js";
 
 const input = {
   type: "structure",
-  members: { ...streamTarget, RetentionPeriodHours: { type: "integer", required: true } },
+  // In the order AWS reports their validation errors.
+  members: { RetentionPeriodHours: { type: "integer", required: true }, ...streamTarget },
 } as const;
 
 export const increaseStreamRetentionPeriod = kinesisAction({
