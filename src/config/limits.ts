@@ -167,3 +167,43 @@ export const kinesisSettingsLimits = {
   /** PutResourcePolicy: the policy document, in bytes of UTF-8. */
   resourcePolicyMaxBytes: 20 * KiB,
 } as const;
+
+/** Amazon Data Firehose quotas and defaults, named as the Firehose documentation names them. */
+export const firehoseLimits = {
+  accountId: "000000000000",
+  /** A record's data, before base64: 1,000 KiB. */
+  recordMaxBytes: 1000 * KiB,
+  /** PutRecordBatch: at most 500 records and 4 MiB of record data per call. */
+  putRecordBatchMaxRecords: 500,
+  putRecordBatchMaxBytes: 4 * MiB,
+  /** S3 BufferingHints: SizeInMBs 1–128 (default 5), IntervalInSeconds 0–900 (default 300). */
+  bufferSizeMiBRange: [1, 128] as const,
+  defaultBufferSizeMiB: 5,
+  bufferIntervalSecondsRange: [0, 900] as const,
+  defaultBufferIntervalSeconds: 300,
+  /** Firehose streams per account and region (the default quota). */
+  deliveryStreamsPerRegion: 5000,
+  tagsPerDeliveryStream: 50,
+  listDeliveryStreamsDefaultLimit: 10,
+  listTagsDefaultLimit: 50,
+  /** Per-stream ingest quotas for DirectPut (the default in most regions), enforced with `limits: on`. */
+  ingestCallsPerSecond: 2000,
+  ingestRecordsPerSecond: 5000,
+  ingestBytesPerSecond: 5 * MiB,
+  /** The one destination of a Firehose stream is always named this. */
+  destinationId: "destinationId-000000000001",
+} as const;
+
+/** How Freshet's delivery engine runs (its own choices, not AWS quotas). */
+export const deliveryDefaults = {
+  /** A delivery loop reads the stream's log in reads of at most this many records. */
+  readMaxRecords: 10_000,
+  /** After a failed object write, the loop retries the same buffer after this long (AWS retries S3 for 24 h). */
+  retryDelayMs: 1000,
+} as const;
+
+/** Freshet's own Firehose timings (AWS takes seconds to create a stream; a local server need not). */
+export const firehoseTimings = {
+  /** How long a new Firehose stream shows CREATING before it is ACTIVE. */
+  deliveryStreamCreateDelayMs: 0,
+} as const;

@@ -2,11 +2,17 @@
  * A running Freshet: storage opened, services wired to it, protocol front ends on one listener. Start and stop
  * here; `freshet serve` and the end-to-end tests both use this.
  */
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Settings } from "../config/config.js";
 import { loadCredentialsFile } from "../config/credentials.js";
 import { logStorageDefaults, serverDefaults } from "../config/limits.js";
+import { DeliveryService, type DeliveryServiceOptions } from "../delivery/delivery-service.js";
+import { LocalObjectWriter } from "../delivery/local-objects.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
 import { SigV4Verifier } from "../protocols/aws/sigv4.js";
+import { firehoseService } from "../protocols/firehose/service.js";
 import { kinesisService } from "../protocols/kinesis/service.js";
 import { AccountSettingsService } from "../streams/account-settings.js";
 import { ConsumersService, type ConsumersOptions } from "../streams/consumers.js";
@@ -37,7 +43,14 @@ export interface FreshetServerOptions {
     readonly streams?: Pick<StreamsOptions, "createDelayMs" | "updateDelayMs">;
     readonly subscriptions?: SubscriptionOptions;
     readonly consumers?: ConsumersOptions;
+    readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs">;
   };
+  /**
+   * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`). Default: `<dataDir>/s3`, or for an
+   * in-memory server a new directory under the system's temporary directory (logged at start, created by the
+   * first object, left in place).
+   */
+  readonly deliveryDir?: string;
 }
 
 interface Storage {
@@ -58,6 +71,10 @@ export class FreshetServer {
     private readonly logger: Logger,
     /** Aborted when a graceful stop begins, so long-lived responses (subscriptions) end at once. */
     private readonly stopRequested: AbortController,
+    /** Firehose streams and their delivery loops. */
+    readonly delivery: DeliveryService,
+    /** Where Firehose objects land: `<deliveryDir>/<bucket>/<key>`. */
+    readonly deliveryDir: string,
   ) {
     this.retentionTimer = setInterval(() => {
       this.enforceRetention().catch((error: unknown) => logger.error({ err: error }, "retention pass failed"));
@@ -76,6 +93,8 @@ export class FreshetServer {
     const credentials = settings.credentials === null ? null : await loadCredentialsFile(settings.credentials);
     const storage = await openStorage(settings, clock, logger);
     let dispatcher: AwsDispatcher;
+    let delivery: DeliveryService | undefined;
+    let deliveryDir: string;
     try {
       const streams = new StreamsService(new StreamCatalog(storage.metadata, clock), storage.log, clock, {
         throughputLimits: settings.limits === "on",
@@ -89,12 +108,22 @@ export class FreshetServer {
       if (declared.length > 0) logger.info({ created: declared }, "created declared streams");
       const account = new AccountSettingsService(storage.metadata, clock);
       const kinesis = kinesisService({ streams, records, consumers, subscriptions, account });
+      // Created by the first object written, so a server that delivers nothing leaves nothing behind.
+      deliveryDir = options.deliveryDir ?? (settings.inMemory ? join(tmpdir(), `freshet-s3-${randomUUID()}`) : join(settings.dataDir, "s3"));
+      delivery = new DeliveryService(storage.metadata, storage.log, clock, new LocalObjectWriter(deliveryDir), {
+        ...options.timings?.delivery,
+        throughputLimits: settings.limits === "on",
+        onError: (stream, error, what) => logger.error({ err: error, deliveryStream: stream.name, region: stream.region }, what),
+      });
+      await delivery.start();
+      const firehose = firehoseService({ delivery });
       const verifier = credentials === null ? undefined : new SigV4Verifier(credentials, clock);
-      dispatcher = new AwsDispatcher([kinesis], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"), {
+      dispatcher = new AwsDispatcher([kinesis, firehose], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"), {
         ...(verifier === undefined ? {} : { verifier }),
       });
       if (credentials !== null) logger.info({ credentials: settings.credentials, accessKeys: credentials.size }, "SigV4 signatures verified");
     } catch (error) {
+      await delivery?.stop();
       await closeStorage(storage);
       throw error;
     }
@@ -104,11 +133,19 @@ export class FreshetServer {
     try {
       const address = await listener.listen({ host: settings.host, port: settings.port });
       logger.info(
-        { host: address.address, port: address.port, storage: health().storage, dataDir: settings.inMemory ? null : settings.dataDir, fsync: settings.fsync },
+        {
+          host: address.address,
+          port: address.port,
+          storage: health().storage,
+          dataDir: settings.inMemory ? null : settings.dataDir,
+          deliveryDir,
+          fsync: settings.fsync,
+        },
         "freshet listening",
       );
-      return new FreshetServer(address.address, address.port, listener, storage, logger, stopRequested);
+      return new FreshetServer(address.address, address.port, listener, storage, logger, stopRequested, delivery, deliveryDir);
     } catch (error) {
+      await delivery.stop();
       await closeStorage(storage);
       throw error;
     }
@@ -126,6 +163,8 @@ export class FreshetServer {
       clearInterval(this.retentionTimer);
       this.stopRequested.abort();
       await this.listener.close(serverDefaults.shutdownGraceMs);
+      // After the last request: every Firehose stream writes what it has buffered.
+      await this.delivery.stop();
       await closeStorage(this.storage);
       this.logger.info("stopped");
     })();

@@ -6,12 +6,14 @@ import type { Clock } from "../../src/util/clock.js";
 
 /**
  * Starts a real server on a random loopback port (in memory unless a data dir is given), stopped after the file.
- * `timings` shortens Kinesis timings (subscription heartbeats, say) so a test need not wait seconds.
+ * `timings` shortens Kinesis timings (subscription heartbeats, say) so a test need not wait seconds. `deliveryDir`
+ * is where Firehose objects land (default: beside the data, or a temporary directory for an in-memory server).
  */
 export async function startServer(
   overrides: Partial<Settings> = {},
   clock?: Clock,
   timings?: FreshetServerOptions["timings"],
+  deliveryDir?: string,
 ): Promise<FreshetServer> {
   const settings: Settings = { ...defaultSettings, port: 0, inMemory: true, logLevel: "silent", ...overrides };
   const server = await FreshetServer.start({
@@ -19,6 +21,7 @@ export async function startServer(
     logger: createLogger(settings.logLevel),
     ...(clock ? { clock } : {}),
     ...(timings ? { timings } : {}),
+    ...(deliveryDir === undefined ? {} : { deliveryDir }),
   });
   after(() => server.stop());
   return server;

@@ -1,0 +1,65 @@
+/**
+ * A Firehose stream as stored in the metadata store: namespace `firehose.deliveryStreams`, key `<region>/<name>`.
+ * Its delivery checkpoint (the log offset below which every record is in a written object) is kept apart, in
+ * `firehose.checkpoints` under the same key, so the loop's frequent commits never rewrite the stream's definition.
+ */
+import { firehoseLimits } from "../config/limits.js";
+
+export const deliveryStreamsNamespace = "firehose.deliveryStreams";
+export const checkpointsNamespace = "firehose.checkpoints";
+/** Logs of Firehose streams are named `firehose/<region>/<name>/<createdAt>`. */
+export const deliveryLogPrefix = "firehose/";
+
+export const supportedCompressionFormats = ["UNCOMPRESSED", "GZIP"] as const;
+export type CompressionFormat = (typeof supportedCompressionFormats)[number];
+
+export interface DeliveryStreamRef {
+  readonly region: string;
+  readonly name: string;
+}
+
+/** An S3 destination (given as ExtendedS3DestinationConfiguration or the older S3DestinationConfiguration). */
+export interface S3DestinationRecord {
+  /** Which configuration the stream was created with; both descriptions are returned either way, as AWS does. */
+  readonly extended: boolean;
+  readonly roleArn: string;
+  readonly bucketArn: string;
+  readonly prefix: string | null;
+  readonly errorOutputPrefix: string | null;
+  readonly sizeInMBs: number;
+  readonly intervalInSeconds: number;
+  readonly compressionFormat: CompressionFormat;
+  /** Echoed back by DescribeDeliveryStream; Freshet writes no CloudWatch logs. */
+  readonly cloudWatchLoggingOptions: { [key: string]: string | boolean } | null;
+  /** ExtendedS3 FileExtension: replaces the suffix Firehose would add (".gz"); "" or null keeps the default. */
+  readonly fileExtension: string | null;
+}
+
+export interface DeliveryStreamRecord {
+  readonly region: string;
+  readonly name: string;
+  readonly type: "DirectPut";
+  readonly createdAt: number;
+  /** VersionId: "1" at creation, one more per destination update. */
+  readonly versionId: number;
+  /** When UpdateDestination last changed the stream (LastUpdateTimestamp); absent until then. */
+  readonly updatedAt?: number;
+  readonly logName: string;
+  readonly destination: S3DestinationRecord;
+  readonly tags: { [key: string]: string };
+}
+
+export type DeliveryStreamStatus = "CREATING" | "ACTIVE";
+
+export function deliveryStreamKey(ref: DeliveryStreamRef): string {
+  return `${ref.region}/${ref.name}`;
+}
+
+export function deliveryStreamArn(region: string, name: string): string {
+  return `arn:aws:firehose:${region}:${firehoseLimits.accountId}:deliverystream/${name}`;
+}
+
+/** `arn:aws:s3:::bucket` → `bucket`. */
+export function bucketOf(bucketArn: string): string {
+  return bucketArn.slice(bucketArn.lastIndexOf(":") + 1);
+}

@@ -1,0 +1,53 @@
+import { firehoseLimits } from "../../../config/limits.js";
+import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/model.js";
+import { firehoseAction } from "../define.js";
+import { configurationOf } from "../destinations.js";
+import { deliveryStreamName } from "../members.js";
+
+export const describeDeliveryStream = firehoseAction({
+  name: "DescribeDeliveryStream",
+  input: {
+    type: "structure",
+    members: {
+      DeliveryStreamName: { ...deliveryStreamName, required: true },
+      Limit: { type: "integer", min: 1, max: 10000 },
+      ExclusiveStartDestinationId: { type: "string", min: 1, max: 100, pattern: "[a-zA-Z0-9-]+" },
+    },
+  },
+  async handle(input, { delivery }, { region }) {
+    const stream = delivery.get({ region, name: input.DeliveryStreamName });
+    // A stream has one destination: starting after it leaves none.
+    const destinations = input.ExclusiveStartDestinationId === firehoseLimits.destinationId ? [] : [destinationDescription(stream.destination)];
+    return {
+      DeliveryStreamDescription: {
+        DeliveryStreamName: stream.name,
+        DeliveryStreamARN: deliveryStreamArn(stream.region, stream.name),
+        DeliveryStreamStatus: delivery.status(stream),
+        DeliveryStreamEncryptionConfiguration: { Status: "DISABLED" },
+        DeliveryStreamType: stream.type,
+        VersionId: String(stream.versionId),
+        CreateTimestamp: new Date(stream.createdAt),
+        ...(stream.updatedAt === undefined ? {} : { LastUpdateTimestamp: new Date(stream.updatedAt) }),
+        Destinations: destinations,
+        HasMoreDestinations: false,
+      },
+    };
+  },
+});
+
+/** AWS describes an S3 destination both ways, whichever configuration created it. */
+function destinationDescription(destination: S3DestinationRecord): Record<string, unknown> {
+  const { FileExtension, ...configuration } = configurationOf(destination);
+  const common = {
+    ...configuration,
+    EncryptionConfiguration: { NoEncryptionConfig: "NoEncryption" },
+    CloudWatchLoggingOptions: destination.cloudWatchLoggingOptions ?? { Enabled: false },
+  };
+  return {
+    DestinationId: firehoseLimits.destinationId,
+    S3DestinationDescription: common,
+    ExtendedS3DestinationDescription: { ...common, S3BackupMode: "Disabled", ...(FileExtension === undefined ? {} : { FileExtension }) },
+  };
+}
+
+

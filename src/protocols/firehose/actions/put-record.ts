@@ -1,0 +1,16 @@
+import { DeliveryError } from "../../../delivery/errors.js";
+import { firehoseAction } from "../define.js";
+import { deliveryStreamName, record } from "../members.js";
+
+export const putRecord = firehoseAction({
+  name: "PutRecord",
+  input: {
+    type: "structure",
+    members: { DeliveryStreamName: { ...deliveryStreamName, required: true }, Record: { ...record, required: true } },
+  },
+  async handle(input, { delivery }, { region }) {
+    const [result] = await delivery.putRecords({ region, name: input.DeliveryStreamName }, [input.Record.Data]);
+    if (!result!.ok) throw new DeliveryError(result!.errorCode, result!.errorMessage);
+    return { RecordId: result!.recordId, Encrypted: false };
+  },
+});

@@ -1,0 +1,49 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { after } from "node:test";
+import { FirehoseClient } from "@aws-sdk/client-firehose";
+
+/** A real AWS SDK v3 Firehose client for the server. */
+export function firehoseClient(endpoint: string, region = "us-east-1"): FirehoseClient {
+  const client = new FirehoseClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: "AKIDFRESHET", secretAccessKey: "freshet-secret" },
+    maxAttempts: 1,
+  });
+  after(() => client.destroy());
+  return client;
+}
+
+export const roleArn = "arn:aws:iam::000000000000:role/firehose";
+
+/** Every object under `<dir>/<bucket>/`, as key → bytes, keys sorted (temporary upload files left out). */
+export async function readObjects(dir: string, bucket: string): Promise<Map<string, Buffer>> {
+  const root = join(dir, bucket);
+  const objects = new Map<string, Buffer>();
+  const walk = async (path: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) await walk(child);
+      else if (!entry.name.startsWith(".freshet-upload-")) objects.set(relative(root, child), await readFile(child));
+    }
+  };
+  await walk(root);
+  return new Map([...objects.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** `count` records of `size` bytes each, every one different, so concatenations can be compared byte for byte. */
+export function makeRecords(count: number, size: number, seed = 0): Buffer[] {
+  return Array.from({ length: count }, (_, i) => {
+    const record = Buffer.alloc(size, (i + seed) % 251);
+    record.write(`record-${seed}-${i}|`);
+    return record;
+  });
+}
