@@ -8,7 +8,7 @@ import { deliveryDefaults, firehoseLimits, firehoseTimings } from "../config/lim
 import type { LogStore } from "../storage/log-store.js";
 import type { JsonValue, MetadataStore } from "../storage/metadata-store.js";
 import type { Clock } from "../util/clock.js";
-import { TokenBucket } from "../streams/throughput.js";
+import { TokenBucket } from "../util/token-bucket.js";
 import { DeliveryLoop } from "./delivery-loop.js";
 import { DeliveryError, type DeliveryErrorCode, deliveryStreamExists, deliveryStreamNotFound, invalidArgument, limitExceeded, resourceInUse } from "./errors.js";
 import type { ObjectWriter } from "./local-objects.js";

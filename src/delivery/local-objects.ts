@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { fsyncDirectory } from "../storage/embedded/files.js";
+import { fsyncDirectory } from "../util/files.js";
 
 export interface ObjectWriter {
   put(bucket: string, key: string, body: Uint8Array): Promise<void>;

@@ -10,7 +10,7 @@ import { Gate } from "../util/gate.js";
 import { resourceNotFound } from "./errors.js";
 import { type HashKeyRange } from "./hash-keys.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
-import { TokenBucket } from "./throughput.js";
+import { TokenBucket } from "../util/token-bucket.js";
 
 const namespace = "kinesis.streams";
 

@@ -32,7 +32,7 @@ import { type ChildShard, childShardsOf, type IteratorRequest, type ReadRecord, 
 import { formatSequenceNumber } from "./sequence-numbers.js";
 import { type StreamRef, streamNotFound } from "./stream-catalog.js";
 import type { StreamsService } from "./streams-service.js";
-import { TokenBucket } from "./throughput.js";
+import { TokenBucket } from "../util/token-bucket.js";
 
 export interface SubscriptionOptions {
   /** Longest a subscription stays silent; `kinesisLimits.subscriptionHeartbeatMs` unless set (tests shorten it). */

@@ -11,6 +11,8 @@ it("keeps every acknowledged CreateStream and AddTagsToStream through kill -9", 
   const dataDir = join(await tempDir(), "data");
   const created: string[] = [];
   const tagged = new Map<string, string>();
+  let firstAcknowledged!: () => void;
+  const acknowledged = new Promise<void>((resolve) => (firstAcknowledged = resolve));
   const server = await startCli(["--data-dir", dataDir]);
   const kinesis = kinesisClient(server.endpoint);
   const worker = async (id: number) => {
@@ -20,10 +22,13 @@ it("keeps every acknowledged CreateStream and AddTagsToStream through kill -9", 
       created.push(name);
       await kinesis.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { round: String(n) } }));
       tagged.set(name, String(n));
+      firstAcknowledged();
     }
   };
   const load = Promise.allSettled([worker(0), worker(1)]);
-  await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 300));
+  // Kill at a random moment once changes are being acknowledged.
+  await Promise.race([acknowledged, load]);
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
   server.child.kill("SIGKILL");
   await exitOf(server.child);
   await load;

@@ -15,6 +15,8 @@ it("keeps every acknowledged record through kill -9", async () => {
     const kinesis = kinesisClient(server.endpoint, round % 2 === 0 ? "h2" : "http1");
     if (round === 0) await kinesis.send(new CreateStreamCommand({ StreamName: "durable", ShardCount: 2 }));
     let sent = 0;
+    let firstAcknowledged!: () => void;
+    const acknowledgedOnce = new Promise<void>((resolve) => (firstAcknowledged = resolve));
     const producer = async (id: number) => {
       for (let batch = 0; batch < 200; batch++) {
         const payloads = Array.from({ length: 50 }, (_, i) => `r${round}-p${id}-b${batch}-i${i}-${"x".repeat(i * 7)}`);
@@ -25,10 +27,13 @@ it("keeps every acknowledged record through kill -9", async () => {
         result.Records!.forEach((record, i) => {
           if (record.SequenceNumber !== undefined) acknowledged.set(`${record.ShardId}/${record.SequenceNumber}`, payloads[i]!);
         });
+        firstAcknowledged();
       }
     };
     const load = Promise.allSettled([0, 1, 2, 3].map(producer));
-    await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 300));
+    // Kill at a random moment once records are being acknowledged.
+    await Promise.race([acknowledgedOnce, load]);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
     server.child.kill("SIGKILL");
     await exitOf(server.child);
     await load;

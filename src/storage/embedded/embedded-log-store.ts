@@ -29,7 +29,7 @@ import {
   type ReadResult,
   type RetentionPolicy,
 } from "../log-store.js";
-import { fsyncDirectory, isNotFound, writeFileAtomic } from "./files.js";
+import { fsyncDirectory, isNotFound, writeFileAtomic } from "../../util/files.js";
 import { IndexCache } from "./index-cache.js";
 import { type FsyncPolicy, Partition, type PartitionOptions } from "./partition.js";
 

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { metadataJournalCompactBytes } from "../../config/limits.js";
 import { StorageIoError, StoreClosedError } from "../errors.js";
 import { type JsonValue, type MetadataChange, type MetadataStore, MetadataTable } from "../metadata-store.js";
-import { isNotFound, writeFileAtomic, writeFully } from "./files.js";
+import { isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
 
 const entryHeaderBytes = 8;
 

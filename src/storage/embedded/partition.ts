@@ -32,7 +32,7 @@ import type {
   StoredRecord,
 } from "../log-store.js";
 import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
-import { fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "./files.js";
+import { fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
   entryFor,

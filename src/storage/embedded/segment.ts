@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { CorruptDataError } from "../errors.js";
 import type { StoredRecord } from "../log-store.js";
 import { type BatchHeader, batchHeaderBytes, decodeRecords, readBatchHeader, verifyBatch } from "./batch.js";
-import { isNotFound } from "./files.js";
+import { isNotFound } from "../../util/files.js";
 import { type IndexEntry, SegmentIndex } from "./segment-index.js";
 
 export const logSuffix = ".log";

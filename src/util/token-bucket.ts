@@ -1,8 +1,9 @@
 /**
- * Per-shard throughput limits as token buckets: each holds one second's allowance and refills continuously, so a
- * shard can burst up to its per-second limit and sustain exactly that rate. Time comes from the injected clock.
+ * Rate limits as token buckets (Kinesis per-shard limits, Firehose ingest quotas): each holds one second's
+ * allowance and refills continuously, so a caller can burst up to the per-second limit and sustain exactly that
+ * rate. Time comes from the injected clock.
  */
-import type { Clock } from "../util/clock.js";
+import type { Clock } from "./clock.js";
 
 export class TokenBucket {
   private tokens: number;
