@@ -16,14 +16,15 @@ import { fixed, gibibytes, markdownTable } from "./lib/format.js";
 import { type MachineInfo, machineInfo } from "./lib/machine.js";
 import { writeResults } from "./lib/results.js";
 import { createScratch } from "./lib/scratch.js";
+import { kinesisSuite } from "./kinesis.js";
 import { storageSuite } from "./storage.js";
 import type { BenchContext, Suite } from "./suite.js";
 
-const suites: readonly Suite[] = [storageSuite];
+const suites: readonly Suite[] = [storageSuite, kinesisSuite];
 
 const usage = `usage: npm run bench -- [options]
 
-  --quick          smaller sizes, under about a minute
+  --quick          smaller sizes, under about two minutes for every suite
   --suite NAME     run only this suite (repeatable): ${suites.map((s) => s.name).join(", ")}
   --profile        run every child process under --cpu-prof; profiles go to bench/results/profiles/
   --keep           keep the scratch directory (its path is printed) instead of deleting it

@@ -1,0 +1,886 @@
+/**
+ * Kinesis suite: Freshet side by side with its peers — kinesalite and kinesis-mock — and with the floor, a bare
+ * node:http endpoint that only parses the protocol (kinesis-floor.ts), all driven by the same AWS SDK v3 client.
+ *
+ * Every server runs in its own child process on a free loopback port (kinesis-servers.ts); the load generator runs in
+ * another (kinesis-load.ts), so it never shares a thread with a server. Per server and protocol, one fresh server:
+ *
+ *  1. PutRecords of 500 records of 1 KiB, then of 100 B, 8 requests in flight, for a fixed time (after a warm-up);
+ *  2. GetRecords read-back of everything written, every shard from TRIM_HORIZON (not the floor: it stores nothing);
+ *  3. single PutRecord latency, one call at a time;
+ *  4. creating streams of 10 shards, waiting until all are ACTIVE, and writing a record to every shard;
+ *  5. the server's peak RSS (VmHWM) after (1–2) and at the end, and its CPU time.
+ *
+ * Then SubscribeToShard put → event latency (Freshet, and kinesis-mock; kinesalite has no enhanced fan-out); and a store
+ * with N records retained (full: 10 M records of 512 B, about 5 GB): RSS after writing them, and restart time from
+ * spawn to the listening line. The suite reports; it asserts nothing about speed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { type ChildRun, runChild } from "./lib/child.js";
+import { fixed, GiB, integer, markdownTable, mebibytes, megabytesPerSecond, millis, percent, perSecond } from "./lib/format.js";
+import { freeBytes } from "./lib/scratch.js";
+import { type LatencySummary, summarizeLatencies } from "./lib/stats.js";
+import type {
+  HttpVersion,
+  LatencyResult,
+  LoadStep,
+  PutRecordsResult,
+  ReadBackResult,
+  SequenceTask,
+  StepLoad,
+  StepOutcome,
+  StreamsResult,
+} from "./kinesis-load.js";
+import { type ProcessMemory, type RunningServer, type ServerKind, startServer } from "./kinesis-servers.js";
+import type { BenchContext, Suite, SuiteReport } from "./suite.js";
+
+const loadScript = new URL("./kinesis-load.js", import.meta.url);
+/** The AWS SDK warns on every start that it will soon need Node 22: noise on stderr. */
+const loadNodeArgs = ["--no-warnings"];
+
+const recordsPerRequest = 500;
+const concurrency = 8;
+const keyBytes = 16;
+const throughputShards = 4;
+const shardsPerStream = 10;
+const getRecordsLimit = 10_000;
+const disturbingLoad = 0.15;
+
+const sizes = [
+  { id: "1k", label: "1 KiB", dataBytes: 1024 },
+  { id: "100b", label: "100 B", dataBytes: 100 },
+] as const;
+type SizeId = (typeof sizes)[number]["id"];
+
+const modes = {
+  full: {
+    putWarmupMs: 2_000,
+    putMs: 15_000,
+    readMaxMs: 120_000,
+    singleWarmup: 100,
+    singleCount: 2_000,
+    streams: 100,
+    subscribeWarmup: 50,
+    subscribeCount: 1_000,
+    slowSubscribeWarmup: 2,
+    slowSubscribeCount: 50,
+    retainedRecords: 10_000_000,
+    retainedDataBytes: 512,
+    retainedMaxMs: 720_000,
+    restarts: 3,
+  },
+  quick: {
+    putWarmupMs: 200,
+    putMs: 1_000,
+    readMaxMs: 3_000,
+    singleWarmup: 20,
+    singleCount: 100,
+    streams: 10,
+    subscribeWarmup: 10,
+    subscribeCount: 50,
+    slowSubscribeWarmup: 1,
+    slowSubscribeCount: 4,
+    retainedRecords: 30_000,
+    retainedDataBytes: 512,
+    retainedMaxMs: 15_000,
+    restarts: 2,
+  },
+} as const;
+type Mode = (typeof modes)[keyof typeof modes];
+
+interface Target {
+  readonly id: string;
+  readonly server: ServerKind;
+  readonly http: HttpVersion;
+  readonly label: string;
+  /** So slow that a quick run sends only one round of requests (one per worker, no warm-up) to keep under its budget. */
+  readonly slow?: boolean;
+}
+
+const targets: readonly Target[] = [
+  { id: "freshet-h2", server: "freshet", http: "h2", label: "Freshet, HTTP/2" },
+  { id: "kinesalite", server: "kinesalite", http: "http1", label: "kinesalite, HTTP/1.1" },
+  { id: "floor-http1", server: "floor", http: "http1", label: "floor, HTTP/1.1" },
+  { id: "freshet-http1", server: "freshet", http: "http1", label: "Freshet, HTTP/1.1" },
+  { id: "kinesis-mock", server: "kinesis-mock", http: "http1", label: "kinesis-mock, HTTP/1.1", slow: true },
+  { id: "floor-h2", server: "floor", http: "h2", label: "floor, HTTP/2 (h2c)" },
+];
+
+interface PutSummary {
+  readonly requests: number;
+  readonly records: number;
+  readonly recordsPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly latency: LatencySummary;
+  readonly errors: number;
+  readonly failedRecords: number;
+  readonly firstError: string | null;
+  readonly totalRecords: number;
+  readonly load: StepLoad | null;
+}
+
+interface ReadSummary {
+  readonly records: number;
+  readonly expectedRecords: number;
+  readonly recordsPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly calls: number;
+  readonly callLatency: LatencySummary;
+  readonly complete: boolean;
+  readonly stoppedByTime: boolean;
+  readonly load: StepLoad | null;
+}
+
+interface TargetResult {
+  readonly target: Target;
+  readonly version: string;
+  readonly startMs: number;
+  readonly put: Record<SizeId, PutSummary>;
+  readonly read: Record<SizeId, ReadSummary> | null;
+  readonly single: { readonly latency: LatencySummary; readonly errors: number; readonly firstError: string | null };
+  readonly streams: (StreamsResult & { readonly load: StepLoad | null }) | null;
+  /** Server memory after the throughput and read-back steps, and at the end. */
+  readonly memoryAfterThroughput: ProcessMemory | null;
+  readonly memoryAtEnd: ProcessMemory | null;
+  readonly serverCpuSeconds: number | null;
+  readonly loadGeneratorCpuSeconds: number;
+}
+
+interface SubscribeSummary {
+  readonly target: Target;
+  readonly version: string;
+  readonly latency: LatencySummary;
+  readonly errors: number;
+  readonly firstError: string | null;
+}
+
+interface RetainedSummary {
+  readonly records: number;
+  readonly dataBytes: number;
+  readonly diskBytes: number;
+  readonly writeRecordsPerSecond: number;
+  readonly writeMegabytesPerSecond: number;
+  readonly memoryAfterWrite: ProcessMemory | null;
+  readonly stopMs: number;
+  readonly restartMs: number[];
+  readonly memoryAfterRestart: ProcessMemory[];
+  readonly stoppedByTime: boolean;
+  readonly load: StepLoad | null;
+}
+
+export const kinesisSuite: Suite = {
+  name: "kinesis",
+  description: "Freshet beside kinesalite, kinesis-mock and a protocol-only floor, through the AWS SDK",
+  run: runKinesisSuite,
+};
+
+async function runKinesisSuite(context: BenchContext): Promise<SuiteReport> {
+  const mode: Mode = context.quick ? modes.quick : modes.full;
+  const retainedBytesNeeded = mode.retainedRecords * (mode.retainedDataBytes + keyBytes) * 1.2 + GiB;
+  const free = await freeBytes(context.scratchDir);
+  if (free < retainedBytesNeeded) {
+    throw new Error(`the kinesis suite needs ${mebibytes(retainedBytesNeeded)} free, there is ${mebibytes(free)}`);
+  }
+  const versions = await peerVersions(context.projectRoot);
+
+  const results: TargetResult[] = [];
+  const subscribes: SubscribeSummary[] = [];
+  for (const target of targets) {
+    context.log(`kinesis: ${target.label} …`);
+    const targetStart = performance.now();
+    const dir = join(context.scratchDir, target.id);
+    await mkdir(dir, { recursive: true });
+    const server = await startServer(target.server, {
+      dir,
+      nodeArgs: context.childNodeArgs(`${target.id}-server`),
+      h2: target.http === "h2",
+      shardLimit: mode.streams * shardsPerStream + 100,
+    });
+    try {
+      const result = await runTarget(context, mode, target, server, versions[target.server]);
+      results.push(result);
+      context.log(
+        `kinesis:   PutRecords ${sizes.map((s) => `${s.label} ${integer(result.put[s.id].recordsPerSecond)} records/s`).join(", ")}` +
+          (result.read === null ? "" : `; read-back ${integer(result.read["1k"].recordsPerSecond)} records/s`) +
+          `; PutRecord p99 ${millis(result.single.latency.p99Ms)} ms (${fixed((performance.now() - targetStart) / 1000, 1)} s)`,
+      );
+      if (target.id === "freshet-h2" || target.id === "kinesis-mock") {
+        context.log(`kinesis: ${target.label}: SubscribeToShard …`);
+        const subscribe = await runSubscribe(context, mode, target, server, versions[target.server]);
+        subscribes.push(subscribe);
+        context.log(`kinesis:   p50 ${millis(subscribe.latency.p50Ms)} ms, p99 ${millis(subscribe.latency.p99Ms)} ms`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  context.log(`kinesis: Freshet with ${integer(mode.retainedRecords)} records retained …`);
+  const retained = await runRetained(context, mode);
+  context.log(
+    `kinesis:   RSS ${mebibytes(retained.memoryAfterWrite?.rssBytes ?? 0)}, restart ${retained.restartMs.map(millis).join(", ")} ms`,
+  );
+
+  return {
+    markdown: renderMarkdown(context.quick, mode, versions, results, subscribes, retained),
+    data: {
+      config: {
+        recordsPerRequest,
+        concurrency,
+        partitionKeyBytes: keyBytes,
+        sizes,
+        throughputShards,
+        getRecordsLimit,
+        shardsPerStream,
+        ...mode,
+        freshet: "freshet serve --limits off, fsync always (default), durable data directory",
+        kinesalite: "LevelDB on disk (--path), createStreamMs/deleteStreamMs/updateStreamMs 0",
+        kinesisMock: "kinesis-local (Scala.js build on Node), in memory (SHOULD_PERSIST_DATA false), *_DURATION 0ms",
+      },
+      versions,
+      targets: results,
+      subscribe: subscribes,
+      retained,
+      ratios: ratios(results),
+    },
+  };
+}
+
+async function peerVersions(projectRoot: string): Promise<Record<ServerKind, string>> {
+  const version = async (name: string): Promise<string> => {
+    try {
+      const path = createRequire(join(projectRoot, "package.json")).resolve(`${name}/package.json`);
+      return (JSON.parse(await readFile(path, "utf8")) as { version: string }).version;
+    } catch {
+      return "?";
+    }
+  };
+  const freshet = (JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
+  return { freshet, kinesalite: await version("kinesalite"), "kinesis-mock": await version("kinesis-local"), floor: "—" };
+}
+
+async function runSequence(context: BenchContext, phase: string, server: RunningServer, steps: LoadStep[]): Promise<StepOutcome[] & { cpuSeconds: number }> {
+  const task: SequenceTask = { kind: "sequence", steps, serverPid: server.pid };
+  const result = await runChild<{ outcomes: StepOutcome[] }>(loadScript, task, [...loadNodeArgs, ...context.childNodeArgs(phase)]);
+  return Object.assign(result.outcomes, { cpuSeconds: result.cpuSeconds });
+}
+
+async function runTarget(
+  context: BenchContext,
+  mode: Mode,
+  target: Target,
+  server: RunningServer,
+  version: string,
+): Promise<TargetResult> {
+  const common = { endpoint: server.endpoint, http: target.http };
+  const oneRound = context.quick && target.slow === true;
+  const putSteps: LoadStep[] = sizes.map((size) => ({
+    ...common,
+    kind: "put-records",
+    stream: `bench-${size.id}`,
+    shards: throughputShards,
+    recordsPerRequest,
+    keyBytes,
+    dataBytes: size.dataBytes,
+    concurrency,
+    warmupMs: oneRound ? 0 : mode.putWarmupMs,
+    durationMs: mode.putMs,
+    ...(oneRound ? { maxRecords: concurrency * recordsPerRequest } : {}),
+  }));
+  const puts = await runSequence(context, `${target.id}-put`, server, putSteps);
+  const put = Object.fromEntries(
+    sizes.map((size, i) => [size.id, summarizePut(puts[i] as StepOutcome<PutRecordsResult>, size.dataBytes)]),
+  ) as Record<SizeId, PutSummary>;
+
+  let read: Record<SizeId, ReadSummary> | null = null;
+  let memoryAfterThroughput = puts.at(-1)?.serverMemory ?? null;
+  const steps: LoadStep[] = [];
+  if (target.server !== "floor") {
+    for (const size of sizes) {
+      steps.push({
+        ...common,
+        kind: "read-back",
+        stream: `bench-${size.id}`,
+        expectedRecords: put[size.id].totalRecords,
+        limit: getRecordsLimit,
+        maxMs: mode.readMaxMs,
+      });
+    }
+  }
+  const readSteps = steps.length;
+  steps.push({ ...common, kind: "put-record", stream: "single", dataBytes: 100, warmup: mode.singleWarmup, count: mode.singleCount });
+  if (target.server !== "floor") {
+    steps.push({
+      ...common,
+      kind: "streams",
+      prefix: "many",
+      streams: mode.streams,
+      shardsPerStream,
+      concurrency,
+      maxMs: context.quick ? 30_000 : 300_000,
+    });
+  }
+  const rest = await runSequence(context, `${target.id}-rest`, server, steps);
+  if (readSteps > 0) {
+    read = Object.fromEntries(
+      sizes.map((size, i) => [size.id, summarizeRead(rest[i] as StepOutcome<ReadBackResult>, put[size.id].totalRecords)]),
+    ) as Record<SizeId, ReadSummary>;
+    memoryAfterThroughput = rest[readSteps - 1]?.serverMemory ?? memoryAfterThroughput;
+  }
+  const singleOutcome = rest[readSteps] as StepOutcome<LatencyResult>;
+  const streamsOutcome = target.server === "floor" ? null : (rest[readSteps + 1] as StepOutcome<StreamsResult>);
+  const last = rest.at(-1)!;
+  return {
+    target,
+    version,
+    startMs: server.startMs,
+    put,
+    read,
+    single: {
+      latency: summarizeLatencies(singleOutcome.result.latenciesMs),
+      errors: singleOutcome.result.errors,
+      firstError: singleOutcome.result.firstError,
+    },
+    streams: streamsOutcome === null ? null : { ...streamsOutcome.result, load: streamsOutcome.load },
+    memoryAfterThroughput,
+    memoryAtEnd: last.serverMemory,
+    serverCpuSeconds: last.serverCpuSeconds,
+    loadGeneratorCpuSeconds: puts.cpuSeconds + rest.cpuSeconds,
+  };
+}
+
+function summarizePut(outcome: StepOutcome<PutRecordsResult>, dataBytes: number): PutSummary {
+  const r = outcome.result;
+  return {
+    requests: r.requests,
+    records: r.records,
+    recordsPerSecond: perSecond(r.records, r.elapsedMs),
+    megabytesPerSecond: megabytesPerSecond(r.records * dataBytes, r.elapsedMs),
+    latency: summarizeLatencies(r.latenciesMs),
+    errors: r.errors,
+    failedRecords: r.failedRecords,
+    firstError: r.firstError,
+    totalRecords: r.totalRecords,
+    load: outcome.load,
+  };
+}
+
+function summarizeRead(outcome: StepOutcome<ReadBackResult>, expectedRecords: number): ReadSummary {
+  const r = outcome.result;
+  const dataBytes = r.bytes - r.records * keyBytes;
+  return {
+    records: r.records,
+    expectedRecords,
+    recordsPerSecond: perSecond(r.records, r.elapsedMs),
+    megabytesPerSecond: megabytesPerSecond(dataBytes, r.elapsedMs),
+    calls: r.calls,
+    callLatency: summarizeLatencies(r.latenciesMs),
+    complete: r.complete,
+    stoppedByTime: r.stoppedByTime,
+    load: outcome.load,
+  };
+}
+
+async function runSubscribe(
+  context: BenchContext,
+  mode: Mode,
+  target: Target,
+  server: RunningServer,
+  version: string,
+): Promise<SubscribeSummary> {
+  const slow = target.slow === true;
+  const [outcome] = await runSequence(context, `${target.id}-subscribe`, server, [
+    {
+      endpoint: server.endpoint,
+      http: target.http,
+      kind: "subscribe",
+      stream: "fan-out",
+      dataBytes: 100,
+      warmup: slow ? mode.slowSubscribeWarmup : mode.subscribeWarmup,
+      count: slow ? mode.slowSubscribeCount : mode.subscribeCount,
+      gapMs: 2,
+    },
+  ]);
+  const result = (outcome as StepOutcome<LatencyResult>).result;
+  return { target, version, latency: summarizeLatencies(result.latenciesMs), errors: result.errors, firstError: result.firstError };
+}
+
+async function runRetained(context: BenchContext, mode: Mode): Promise<RetainedSummary> {
+  const dir = join(context.scratchDir, "freshet-retained");
+  await mkdir(dir, { recursive: true });
+  let server = await startServer("freshet", { dir, nodeArgs: context.childNodeArgs("retained-server") });
+  let write: StepOutcome<PutRecordsResult>;
+  let stopMs: number;
+  try {
+    const [outcome] = await runSequence(context, "retained-write", server, [
+      {
+        endpoint: server.endpoint,
+        http: "h2",
+        kind: "put-records",
+        stream: "retained",
+        shards: throughputShards,
+        recordsPerRequest,
+        keyBytes,
+        dataBytes: mode.retainedDataBytes,
+        concurrency,
+        warmupMs: 0,
+        durationMs: mode.retainedMaxMs,
+        maxRecords: mode.retainedRecords,
+      },
+    ]);
+    write = outcome as StepOutcome<PutRecordsResult>;
+  } finally {
+    stopMs = await server.stop(60_000);
+  }
+  const restartMs: number[] = [];
+  const memoryAfterRestart: ProcessMemory[] = [];
+  for (let i = 0; i < mode.restarts; i++) {
+    server = await startServer("freshet", { dir, nodeArgs: context.childNodeArgs(`restart-${i + 1}-server`) });
+    restartMs.push(server.startMs);
+    memoryAfterRestart.push(server.memory());
+    await server.stop(60_000);
+  }
+  const r = write.result;
+  return {
+    records: r.totalRecords,
+    dataBytes: r.totalRecords * mode.retainedDataBytes,
+    diskBytes: diskUsage(dir),
+    writeRecordsPerSecond: perSecond(r.records, r.elapsedMs),
+    writeMegabytesPerSecond: megabytesPerSecond(r.records * mode.retainedDataBytes, r.elapsedMs),
+    memoryAfterWrite: write.serverMemory,
+    stopMs,
+    restartMs,
+    memoryAfterRestart,
+    stoppedByTime: r.totalRecords < mode.retainedRecords,
+    load: write.load,
+  };
+}
+
+function diskUsage(dir: string): number {
+  try {
+    return Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);
+  } catch {
+    return 0;
+  }
+}
+
+interface RatioRow {
+  readonly freshet: string;
+  readonly other: string;
+  readonly put1k: number | null;
+  readonly put100b: number | null;
+  readonly read1k: number | null;
+  readonly putP99: number | null;
+  readonly singleP99: number | null;
+  readonly streamsMs: number | null;
+}
+
+/** Freshet over each other server: throughput ratios (higher is better for Freshet) and latency/time ratios (lower is). */
+function ratios(results: readonly TargetResult[]): RatioRow[] {
+  const byId = new Map(results.map((r) => [r.target.id, r]));
+  const pairs: Array<[string, string]> = [
+    ["freshet-h2", "floor-h2"],
+    ["freshet-http1", "floor-http1"],
+    ["freshet-h2", "kinesalite"],
+    ["freshet-http1", "kinesalite"],
+    ["freshet-h2", "kinesis-mock"],
+    ["freshet-http1", "kinesis-mock"],
+  ];
+  const div = (a: number | undefined, b: number | undefined): number | null =>
+    a === undefined || b === undefined || b === 0 ? null : a / b;
+  return pairs.flatMap(([f, o]) => {
+    const freshet = byId.get(f);
+    const other = byId.get(o);
+    if (freshet === undefined || other === undefined) return [];
+    return [
+      {
+        freshet: f,
+        other: o,
+        put1k: div(freshet.put["1k"].recordsPerSecond, other.put["1k"].recordsPerSecond),
+        put100b: div(freshet.put["100b"].recordsPerSecond, other.put["100b"].recordsPerSecond),
+        read1k: div(freshet.read?.["1k"].recordsPerSecond, other.read?.["1k"].recordsPerSecond),
+        putP99: div(freshet.put["1k"].latency.p99Ms, other.put["1k"].latency.p99Ms),
+        singleP99: div(freshet.single.latency.p99Ms, other.single.latency.p99Ms),
+        streamsMs: div(freshet.streams?.totalMs, other.streams?.totalMs),
+      },
+    ];
+  });
+}
+
+function renderMarkdown(
+  quick: boolean,
+  mode: Mode,
+  versions: Record<ServerKind, string>,
+  results: readonly TargetResult[],
+  subscribes: readonly SubscribeSummary[],
+  retained: RetainedSummary,
+): string {
+  const subscribe = subscribes.find((s) => s.target.server === "freshet") ?? null;
+  const byId = new Map(results.map((r) => [r.target.id, r]));
+  const label = (r: TargetResult): string =>
+    r.target.server === "floor" ? r.target.label : `${r.target.label.replace(",", ` ${r.version},`)}`;
+  const loadCell = (load: StepLoad | null): string =>
+    load === null
+      ? "?"
+      : `${percent(load.server)} / ${percent(load.loadGenerator)} / ${percent(load.others)}${load.others >= disturbingLoad ? " ⚠" : ""}`;
+  const ratioCell = (value: number | null, digits = 2): string => (value === null ? "—" : `${fixed(value, digits)}×`);
+  const allRatios = ratios(results);
+  const ratio = (f: string, o: string): RatioRow | undefined => allRatios.find((r) => r.freshet === f && r.other === o);
+
+  // Targets from the issue, each against what was measured.
+  const best = (values: Array<number | null | undefined>): number | null => {
+    const defined = values.filter((v): v is number => v !== null && v !== undefined);
+    return defined.length === 0 ? null : Math.max(...defined);
+  };
+  const floorRatio = best([ratio("freshet-h2", "floor-h2")?.put1k, ratio("freshet-http1", "floor-http1")?.put1k]);
+  const floorRatios = ["freshet-h2/floor-h2", "freshet-http1/floor-http1"]
+    .map((pair) => {
+      const [f, o] = pair.split("/") as [string, string];
+      const row = ratio(f, o);
+      return row === undefined ? null : `${f === "freshet-h2" ? "HTTP/2" : "HTTP/1.1"}: 1 KiB ${ratioCell(row.put1k)}, 100 B ${ratioCell(row.put100b)}`;
+    })
+    .filter((s) => s !== null)
+    .join("; ");
+  const readRatio = best([ratio("freshet-h2", "kinesalite")?.read1k, ratio("freshet-http1", "kinesalite")?.read1k]);
+  const kinesalite = byId.get("kinesalite");
+  const freshetRows = results.filter((r) => r.target.server === "freshet");
+  const worstFreshetPutP99 = Math.max(...freshetRows.map((r) => r.put["1k"].latency.p99Ms));
+  const worstFreshetSingleP99 = Math.max(...freshetRows.map((r) => r.single.latency.p99Ms));
+  const maxRestart = retained.restartMs.length === 0 ? null : Math.max(...retained.restartMs);
+  const retainedRss = retained.memoryAfterWrite?.rssBytes ?? null;
+  const met = (ok: boolean | null): string => (ok === null ? "not measured" : ok ? "met" : "**not met**");
+  const full = !quick;
+  const scaleNote = (what: string): string => (full ? "" : ` (quick run: ${what}, not the target's size)`);
+  const targetRows: string[][] = [
+    [
+      "PutRecords ≥ 0.8× floor (records/s, same HTTP version)",
+      floorRatios,
+      met(floorRatio === null ? null : floorRatio >= 0.8),
+    ],
+    [
+      "GetRecords read-back ≥ 5× kinesalite (records/s, 1 KiB)",
+      `HTTP/2 ${ratioCell(ratio("freshet-h2", "kinesalite")?.read1k ?? null)}, HTTP/1.1 ${ratioCell(ratio("freshet-http1", "kinesalite")?.read1k ?? null)}`,
+      met(readRatio === null ? null : readRatio >= 5),
+    ],
+    [
+      "p99 ≤ 1/5 of kinesalite's (PutRecords 1 KiB under load; single PutRecord)",
+      kinesalite === undefined
+        ? "—"
+        : `PutRecords ${millis(worstFreshetPutP99)} vs ${millis(kinesalite.put["1k"].latency.p99Ms)} ms (${ratioCell(worstFreshetPutP99 / kinesalite.put["1k"].latency.p99Ms)}); ` +
+          `PutRecord ${millis(worstFreshetSingleP99)} vs ${millis(kinesalite.single.latency.p99Ms)} ms (${ratioCell(worstFreshetSingleP99 / kinesalite.single.latency.p99Ms)})`,
+      kinesalite === undefined
+        ? met(null)
+        : met(
+            worstFreshetPutP99 <= kinesalite.put["1k"].latency.p99Ms / 5 &&
+              worstFreshetSingleP99 <= kinesalite.single.latency.p99Ms / 5,
+          ),
+    ],
+    [
+      "SubscribeToShard put → event p99 < 10 ms",
+      subscribe === null ? "—" : `p50 ${millis(subscribe.latency.p50Ms)} ms, p99 ${millis(subscribe.latency.p99Ms)} ms`,
+      met(subscribe === null ? null : subscribe.latency.p99Ms < 10 && subscribe.errors === 0),
+    ],
+    [
+      "RSS < 200 MB after 10 M records",
+      `${retainedRss === null ? "?" : `${fixed(retainedRss / 1e6, 0)} MB`} after ${integer(retained.records)} records` +
+        scaleNote(`${integer(retained.records)} records`),
+      met(retainedRss === null ? null : retainedRss < 200e6),
+    ],
+    [
+      "Restart with 5 GB retained < 2 s (spawn → listening)",
+      `${maxRestart === null ? "?" : `${millis(maxRestart)} ms`} (slowest of ${retained.restartMs.length}) with ${fixed(retained.diskBytes / 1e9, 2)} GB on disk` +
+        scaleNote(`${fixed(retained.diskBytes / 1e9, 2)} GB`),
+      met(maxRestart === null ? null : maxRestart < 2000),
+    ],
+  ];
+
+  const putTable = (sizeId: SizeId): string =>
+    markdownTable(
+      [
+        { title: "Server" },
+        { title: "Requests", align: "right" },
+        { title: "Records/s", align: "right" },
+        { title: "MB/s", align: "right" },
+        { title: "p50 ms", align: "right" },
+        { title: "p99 ms", align: "right" },
+        { title: "Errors", align: "right" },
+        { title: "CPU: server / load gen / other", align: "right" },
+      ],
+      results.map((r) => {
+        const p = r.put[sizeId];
+        return [
+          label(r),
+          integer(p.requests),
+          integer(p.recordsPerSecond),
+          fixed(p.megabytesPerSecond),
+          millis(p.latency.p50Ms),
+          millis(p.latency.p99Ms),
+          p.errors + p.failedRecords === 0 ? "0" : `${p.errors} failed calls, ${p.failedRecords} failed records${p.firstError === null ? "" : ` (${p.firstError.slice(0, 80)})`}`,
+          loadCell(p.load),
+        ];
+      }),
+    );
+
+  const readRows = results.flatMap((r) =>
+    r.read === null
+      ? []
+      : sizes.map((size) => {
+          const read = r.read![size.id];
+          return [
+            label(r),
+            size.label,
+            `${integer(read.records)} / ${integer(read.expectedRecords)}${read.complete ? "" : read.stoppedByTime ? " ⏱" : " ✗"}`,
+            integer(read.recordsPerSecond),
+            fixed(read.megabytesPerSecond),
+            integer(read.calls),
+            millis(read.callLatency.p50Ms),
+            millis(read.callLatency.p99Ms),
+            loadCell(read.load),
+          ];
+        }),
+  );
+
+  const ratioRows = allRatios.map((row) => [
+    `${byId.get(row.freshet)!.target.label} ÷ ${byId.get(row.other)!.target.label}`,
+    ratioCell(row.put1k),
+    ratioCell(row.put100b),
+    ratioCell(row.read1k),
+    ratioCell(row.putP99),
+    ratioCell(row.singleP99),
+    ratioCell(row.streamsMs),
+  ]);
+
+  const singleRows = results.map((r) => [
+    label(r),
+    millis(r.single.latency.p50Ms),
+    millis(r.single.latency.p90Ms),
+    millis(r.single.latency.p99Ms),
+    millis(r.single.latency.maxMs),
+    r.single.errors === 0 ? "0" : `${r.single.errors} (${r.single.firstError ?? ""})`,
+  ]);
+
+  const streamsRows = results.flatMap((r) =>
+    r.streams === null
+      ? []
+      : [
+          [
+            label(r),
+            `${integer(r.streams.streams)} × ${shardsPerStream}`,
+            millis(r.streams.createMs),
+            millis(r.streams.activeMs),
+            millis(r.streams.writeMs),
+            millis(r.streams.totalMs),
+            r.streams.error ?? (r.streams.stoppedByTime ? "stopped by the time limit" : "—"),
+          ],
+        ],
+  );
+
+  const memoryRows = results.map((r) => [
+    label(r),
+    millis(r.startMs),
+    r.memoryAfterThroughput === null ? "?" : mebibytes(r.memoryAfterThroughput.peakRssBytes),
+    r.memoryAtEnd === null ? "?" : mebibytes(r.memoryAtEnd.peakRssBytes),
+    r.memoryAtEnd === null ? "?" : mebibytes(r.memoryAtEnd.rssBytes),
+    r.serverCpuSeconds === null ? "?" : fixed(r.serverCpuSeconds, 1),
+    fixed(r.loadGeneratorCpuSeconds, 1),
+  ]);
+
+  const disturbed = results.some((r) =>
+    [...sizes.map((s) => r.put[s.id].load), ...(r.read === null ? [] : sizes.map((s) => r.read![s.id].load))].some(
+      (load) => load !== null && load.others >= disturbingLoad,
+    ),
+  );
+
+  return [
+    "## Kinesis: Freshet beside kinesalite, kinesis-mock and the protocol's floor",
+    "",
+    `Every server runs in its own process on a free loopback port; the load comes from another process through ` +
+      `@aws-sdk/client-kinesis (its default HTTP/2 handler, or NodeHttpHandler for HTTP/1.1 with keep-alive). Servers: ` +
+      `**Freshet** ${versions.freshet} (\`freshet serve --limits off\`, durable data directory, fsync \`always\`: every ` +
+      `PutRecords is acknowledged after fdatasync), **kinesalite** ${versions.kinesalite} (LevelDB on disk via ` +
+      `\`--path\`, stream create/delete/update delays 0), **kinesis-mock** ${versions["kinesis-mock"]} (npm ` +
+      `\`kinesis-local\`: its Scala.js build run by Node; it keeps data in memory, \`*_DURATION=0ms\`; HTTP/1.1 only — ` +
+      `its cleartext HTTP/2 fails with a protocol error from the SDK's handler) and the **floor** (\`bench/kinesis-floor.ts\`: ` +
+      `node:http or node:http2 that parses each request's JSON, base64-decodes every record and answers a valid ` +
+      `response, storing nothing). MB = 10^6 bytes of record data (partition keys not counted).` +
+      (quick ? " **Quick run**: short phases and small sizes; expect noise." : ""),
+    "",
+    "⚠ These numbers come from a machine with 2 cores shared with other work: the server and the load generator " +
+      "compete for the same 2 cores (the SDK client costs about as much CPU as a server), so every throughput here is " +
+      "bounded by the pair, and other processes' load adds noise. The CPU columns show the split." +
+      (disturbed ? ` ⚠ in a row marks other processes at ${percent(disturbingLoad)} or more of the CPUs during that phase.` : ""),
+    "",
+    "### Targets",
+    "",
+    markdownTable([{ title: "Target" }, { title: "Measured" }, { title: "" }], targetRows),
+    "",
+    "### Freshet ÷ others",
+    "",
+    markdownTable(
+      [
+        { title: "Freshet ÷ other" },
+        { title: "PutRecords 1 KiB records/s", align: "right" },
+        { title: "PutRecords 100 B records/s", align: "right" },
+        { title: "Read-back 1 KiB records/s", align: "right" },
+        { title: "PutRecords 1 KiB p99", align: "right" },
+        { title: "PutRecord p99", align: "right" },
+        { title: `${mode.streams} streams time`, align: "right" },
+      ],
+      ratioRows,
+    ),
+    "",
+    "Throughput ratios above 1× favour Freshet; latency and time ratios below 1× do.",
+    "",
+    `### PutRecords, ${recordsPerRequest} × 1 KiB, ${concurrency} in flight`,
+    "",
+    putTable("1k"),
+    "",
+    `### PutRecords, ${recordsPerRequest} × 100 B, ${concurrency} in flight`,
+    "",
+    putTable("100b"),
+    "",
+    `- Each: a stream of ${throughputShards} shards, ${recordsPerRequest} records a request with random ${keyBytes}-character ` +
+      `partition keys (8 distinct batches of random data reused), ${concurrency} requests in flight for ` +
+      `${fixed(mode.putMs / 1000, 1)} s after a ${fixed(mode.putWarmupMs / 1000, 1)} s warm-up. Latency is each request's, ` +
+      "from send to response, in the load generator." +
+      (quick
+        ? ` Quick run: ${targets.filter((t) => t.slow === true).map((t) => t.label).join(", ")} got one round of ` +
+          `${concurrency} requests only, without warm-up (its requests take seconds each).`
+        : ""),
+    "- CPU: shares of all CPUs' time during the phase used by the server, the load generator and everything else " +
+      "(100% = both cores).",
+    "",
+    "### GetRecords read-back",
+    "",
+    markdownTable(
+      [
+        { title: "Server" },
+        { title: "Records" },
+        { title: "Read / written", align: "right" },
+        { title: "Records/s", align: "right" },
+        { title: "MB/s", align: "right" },
+        { title: "GetRecords calls", align: "right" },
+        { title: "Call p50 ms", align: "right" },
+        { title: "Call p99 ms", align: "right" },
+        { title: "CPU: server / load gen / other", align: "right" },
+      ],
+      readRows,
+    ),
+    "",
+    `- Everything the PutRecords phases wrote (warm-up included), every shard in parallel from TRIM_HORIZON, ` +
+      `GetRecords with Limit ${integer(getRecordsLimit)} until a shard answers empty and caught up; at most ` +
+      `${integer(mode.readMaxMs / 1000)} s (⏱: stopped there). The floor stores nothing and is not read.`,
+    "",
+    "### Single PutRecord at low load",
+    "",
+    markdownTable(
+      [
+        { title: "Server" },
+        { title: "p50 ms", align: "right" },
+        { title: "p90 ms", align: "right" },
+        { title: "p99 ms", align: "right" },
+        { title: "max ms", align: "right" },
+        { title: "Errors", align: "right" },
+      ],
+      singleRows,
+    ),
+    "",
+    `- ${integer(mode.singleCount)} PutRecord calls of 100 B, one at a time (after ${mode.singleWarmup} not counted), one shard.`,
+    "",
+    "### SubscribeToShard",
+    "",
+    subscribes.length === 0
+      ? "Not measured."
+      : markdownTable(
+          [
+            { title: "Server" },
+            { title: "Events", align: "right" },
+            { title: "p50 ms", align: "right" },
+            { title: "p90 ms", align: "right" },
+            { title: "p99 ms", align: "right" },
+            { title: "max ms", align: "right" },
+            { title: "Lost or failed", align: "right" },
+          ],
+          subscribes.map((s) => [
+            s.target.server === "floor" ? s.target.label : s.target.label.replace(",", ` ${s.version},`),
+            integer(s.latency.count),
+            millis(s.latency.p50Ms),
+            millis(s.latency.p90Ms),
+            millis(s.latency.p99Ms),
+            millis(s.latency.maxMs),
+            s.errors === 0 ? "0" : `${s.errors} (${s.firstError ?? ""})`,
+          ]),
+        ),
+    "",
+    `- An enhanced fan-out consumer subscribed at LATEST on a 1-shard stream; PutRecord calls of 100 B one at a time ` +
+      `(${integer(mode.subscribeCount)} for Freshet, ${integer(mode.slowSubscribeCount)} for kinesis-mock, whose events ` +
+      "come about once a second), each waiting for its event, then 2 ms: latency from sending the PutRecord to the " +
+      "event carrying that record arriving, in the same process. kinesalite does not implement SubscribeToShard or " +
+      "stream consumers; kinesis-mock serves it over HTTP/1.1 (chunked event stream).",
+    "",
+    `### Creating and writing ${mode.streams} streams × ${shardsPerStream} shards`,
+    "",
+    markdownTable(
+      [
+        { title: "Server" },
+        { title: "Streams × shards" },
+        { title: "CreateStream all ms", align: "right" },
+        { title: "All ACTIVE ms", align: "right" },
+        { title: "Write every shard ms", align: "right" },
+        { title: "Total ms", align: "right" },
+        { title: "Error" },
+      ],
+      streamsRows,
+    ),
+    "",
+    `- CreateStream with ${concurrency} calls in flight; then DescribeStreamSummary until every stream is ACTIVE (times ` +
+      `from the first call); then one PutRecords a stream with a record for each shard (explicit hash keys).`,
+    "",
+    "### Server processes",
+    "",
+    markdownTable(
+      [
+        { title: "Server" },
+        { title: "Start ms", align: "right" },
+        { title: "Peak RSS after PutRecords + read-back", align: "right" },
+        { title: "Peak RSS at end", align: "right" },
+        { title: "RSS at end", align: "right" },
+        { title: "Server CPU s", align: "right" },
+        { title: "Load generator CPU s", align: "right" },
+      ],
+      memoryRows,
+    ),
+    "",
+    "- Start: spawn to the listening line (kinesis-mock prints none: to its first HTTP answer). RSS from " +
+      "/proc/<pid>/status (VmHWM, VmRSS) of the server process.",
+    "",
+    `### Freshet with ${integer(retained.records)} records retained`,
+    "",
+    markdownTable(
+      [{ title: "" }, { title: "" }],
+      [
+        [
+          "Written",
+          `${integer(retained.records)} records of ${mode.retainedDataBytes} B (${fixed(retained.dataBytes / 1e9, 2)} GB of data) ` +
+            `over HTTP/2, ${concurrency} × PutRecords of ${recordsPerRequest} in flight, ${throughputShards} shards: ` +
+            `${integer(retained.writeRecordsPerSecond)} records/s, ${fixed(retained.writeMegabytesPerSecond)} MB/s` +
+            (retained.stoppedByTime ? ` ⏱ stopped at the time limit (${integer(mode.retainedMaxMs / 1000)} s)` : ""),
+        ],
+        ["Data directory", `${fixed(retained.diskBytes / 1e9, 2)} GB`],
+        [
+          "Server RSS after writing",
+          retained.memoryAfterWrite === null
+            ? "?"
+            : `${mebibytes(retained.memoryAfterWrite.rssBytes)} (${fixed(retained.memoryAfterWrite.rssBytes / 1e6, 0)} MB); peak ${mebibytes(retained.memoryAfterWrite.peakRssBytes)}`,
+        ],
+        ["Graceful stop (SIGTERM → exit)", `${millis(retained.stopMs)} ms`],
+        ["Restart (spawn → listening line)", `${retained.restartMs.map(millis).join(", ")} ms`],
+        ["RSS right after restart", retained.memoryAfterRestart.map((m) => mebibytes(m.rssBytes)).join(", ")],
+        ["CPU during the write: server / load gen / other", loadCell(retained.load)],
+      ],
+    ),
+  ].join("\n");
+}
