@@ -148,13 +148,12 @@ function convertBlob(value: unknown, format: WireFormat): Buffer {
         `'${value}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${value.length}`,
       );
     }
+    const bytes = Buffer.from(value, "base64");
+    // The round trip is the fast check on the hot path; only a failure looks for which message AWS would give.
+    if (bytes.toString("base64") === value) return bytes;
     const invalid = /[^A-Za-z0-9+/=]|=[^=]/.exec(value);
     if (invalid !== null) throw typeError(`'${value}' can not be converted to a Blob: Invalid Base64 character: '${invalid[0][0]}'`);
-    const bytes = Buffer.from(value, "base64");
-    if (bytes.toString("base64") !== value) {
-      throw typeError(`'${value}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`);
-    }
-    return bytes;
+    throw typeError(`'${value}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`);
   }
   if (typeof value === "object" && value !== null) throw containerMismatch(value);
   throw typeError(`${javaClass(value)} can not be converted to a Blob`);
@@ -208,8 +207,18 @@ interface Constraint {
   readonly satisfiedBy: (value: unknown) => boolean;
 }
 
-/** The constraints a shape puts on a (non-null) value of its own, in the given order. */
+const constraintCache = new WeakMap<Shape, Map<readonly ConstraintKind[], Constraint[]>>();
+
+/** The constraints a shape puts on a (non-null) value of its own, in the given order; built once per shape. */
 function constraintsOf(shape: Shape, order: readonly ConstraintKind[]): Constraint[] {
+  let byOrder = constraintCache.get(shape);
+  if (byOrder === undefined) constraintCache.set(shape, (byOrder = new Map()));
+  let constraints = byOrder.get(order);
+  if (constraints === undefined) byOrder.set(order, (constraints = buildConstraints(shape, order)));
+  return constraints;
+}
+
+function buildConstraints(shape: Shape, order: readonly ConstraintKind[]): Constraint[] {
   const found: Partial<Record<ConstraintKind, Constraint>> = {};
   if (shape.type === "string" && shape.enum !== undefined) {
     const values = shape.enum;
