@@ -48,6 +48,9 @@ export const serverDefaults = {
   dataDir: "./freshet-data",
   /** Largest request body read before answering 413; above Kinesis' 10 MiB PutRecords payload once base64-encoded. */
   maxRequestBodyBytes: 16 * MiB,
+  /** HTTP/2 flow-control windows: a stream may send a whole maximal request body without waiting. */
+  http2StreamWindowBytes: 16 * MiB,
+  http2ConnectionWindowBytes: 64 * MiB,
   /** How long a graceful shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs: 10_000,
 } as const;

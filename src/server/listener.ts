@@ -9,6 +9,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { serverDefaults } from "../config/limits.js";
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -42,8 +43,14 @@ export class Listener {
       handler(request, response);
     };
     this.http1 = http.createServer({ keepAliveTimeout: 60_000 }, tracked);
-    this.http2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, tracked);
+    this.http2 = http2.createServer(
+      { settings: { maxConcurrentStreams: 1000, initialWindowSize: serverDefaults.http2StreamWindowBytes } },
+      tracked,
+    );
     this.http2.on("session", (session) => {
+      // Node's 64 KiB default windows make a client stop every 64 KiB of a multi-MiB PutRecords body to wait for a
+      // WINDOW_UPDATE; request bodies are bounded anyway, so let whole ones through at once.
+      session.setLocalWindowSize(serverDefaults.http2ConnectionWindowBytes);
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
     });
