@@ -24,6 +24,8 @@ export const logStorageDefaults = {
   writeRoundMaxBytes: 16 * MiB,
   /** …and this many appends; the rest wait for the next round. Bounds the iovec list and a round's latency. */
   writeRoundMaxAppends: 1024,
+  /** Within a round, writing starts once this many bytes are encoded, overlapping the rest of the encoding. */
+  writeAheadBytes: 512 * KiB,
   /** Segment indexes kept in memory for segments that are no longer written (the active one is always in memory). */
   cachedSegmentIndexes: 256,
 } as const;

@@ -6,9 +6,11 @@
  *   00000000000000000000.log / .index     segments, named by base offset
  *   start-offset                          decimal; present only after a trim that cut inside a segment
  *
- * Writes: appends queue up while a write round runs; the next round writes everything queued with one `writev`
- * and one `fdatasync` (group commit) and only then acknowledges and makes the records readable. Rounds, rolls,
- * retention and close run one at a time on `serial`, so the file state is only ever changed by one of them.
+ * Writes: appends queue up while a write round runs; the next round writes everything queued and makes it durable
+ * with one `fdatasync` (group commit), and only then acknowledges and makes the records readable. Within a round,
+ * encoded batches are written in chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU
+ * work of encoding overlaps the copy into the page cache. Rounds, rolls, retention and close run one at a time on
+ * `serial`, so the file state is only ever changed by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -324,7 +326,16 @@ export class Partition {
     }
     const active = this.active;
     const timestamp = Math.max(this.options.clock.now(), this.lastTimestamp ?? 0);
-    const buffers: Buffer[] = [];
+    const logWrites: Array<Promise<void>> = [];
+    let unwritten: Buffer[] = [];
+    let unwrittenAt = active.size;
+    let unwrittenBytes = 0;
+    const startWrite = (): void => {
+      logWrites.push(writeFully(active.logHandle!, unwritten, unwrittenAt));
+      unwritten = [];
+      unwrittenAt += unwrittenBytes;
+      unwrittenBytes = 0;
+    };
     const accepted: Array<{ append: PendingAppend; result: AppendResult }> = [];
     const newEntries: IndexEntry[] = [];
     let offset = active.nextOffset;
@@ -346,14 +357,17 @@ export class Partition {
       }
       sinceEntry += batch.length;
       lastBatch = entry;
-      buffers.push(batch);
       accepted.push({ append, result: { baseOffset: offset, count: append.records.length, timestamp } });
       offset += append.records.length;
       position += batch.length;
+      unwritten.push(batch);
+      unwrittenBytes += batch.length;
+      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite();
     }
+    if (unwritten.length > 0) startWrite();
     if (accepted.length === 0) return;
     try {
-      await this.writeToActive(active, buffers, newEntries);
+      await this.writeToActive(active, logWrites, newEntries);
     } catch (error) {
       const failure = this.asStorageError(error, "append");
       for (const { append } of accepted) append.reject(failure);
@@ -381,14 +395,17 @@ export class Partition {
     for (const { append, result } of accepted) append.resolve(result);
   }
 
-  /** Writes batches and their index entries, or leaves both files as they were. */
-  private async writeToActive(active: Segment, buffers: Buffer[], entries: IndexEntry[]): Promise<void> {
+  /** Finishes the round's batch writes and writes its index entries, or leaves both files as they were. */
+  private async writeToActive(active: Segment, logWrites: Array<Promise<void>>, entries: IndexEntry[]): Promise<void> {
     const logHandle = active.logHandle!;
     const indexHandle = active.indexHandle!;
     const index = active.index!;
     const indexCountBefore = index.length;
     try {
-      await writeFully(logHandle, buffers, active.size);
+      // Every write must have ended before the file may be cut back: wait for all, then fail with the first failure.
+      for (const outcome of await Promise.allSettled(logWrites)) {
+        if (outcome.status === "rejected") throw outcome.reason;
+      }
       if (entries.length > 0) {
         const encoded = Buffer.concat(entries.map((entry) => index.append(entry)));
         await writeFully(indexHandle, [encoded], active.indexFileBytes);
