@@ -25,6 +25,9 @@ export const consumerName = { type: "string", min: 1, max: 128, pattern: "[a-zA-
 export const streamId = { type: "string", min: 1, max: 24, pattern: "[a-z0-9]{20}-[a-z0-9]{3}" } as const satisfies Shape;
 export const shardId = { type: "string", min: 1, max: 128, pattern: "[a-zA-Z0-9_.-]+" } as const satisfies Shape;
 export const hashKey = { type: "string", pattern: "0|([1-9]\\d{0,38})" } as const satisfies Shape;
+export const partitionKey = { type: "string", required: true, min: 1, max: 256 } as const satisfies Shape;
+/** Record data: up to 10 MiB on the wire; the stream's MaxRecordSizeInKiB is checked by the service. */
+export const recordData = { type: "blob", required: true, min: 0, max: 10485760 } as const satisfies Shape;
 export const sequenceNumber = { type: "string", pattern: "0|([1-9]\\d{0,128})" } as const satisfies Shape;
 export const shardIteratorType = {
   type: "string",

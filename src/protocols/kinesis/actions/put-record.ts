@@ -1,7 +1,7 @@
 import { resolveStream } from "../../../streams/arns.js";
 import { throughputExceeded } from "../../../streams/errors.js";
 import { kinesisAction } from "../define.js";
-import { hashKey, sequenceNumber, streamTarget } from "../members.js";
+import { hashKey, partitionKey, recordData, sequenceNumber, streamTarget } from "../members.js";
 
 export const putRecord = kinesisAction({
   name: "PutRecord",
@@ -10,9 +10,9 @@ export const putRecord = kinesisAction({
     // In the order AWS reports their validation errors.
     members: {
       SequenceNumberForOrdering: sequenceNumber,
-      PartitionKey: { type: "string", required: true, min: 1, max: 256 },
+      PartitionKey: partitionKey,
       ExplicitHashKey: hashKey,
-      Data: { type: "blob", required: true, min: 0, max: 10485760 },
+      Data: recordData,
       ...streamTarget,
     },
   },

@@ -2,7 +2,7 @@ import { kinesisLimits } from "../../../config/limits.js";
 import { resolveStream } from "../../../streams/arns.js";
 import { invalidArgument } from "../../../streams/errors.js";
 import { kinesisAction } from "../define.js";
-import { hashKey, streamTarget } from "../members.js";
+import { hashKey, partitionKey, recordData, streamTarget } from "../members.js";
 
 export const putRecords = kinesisAction({
   name: "PutRecords",
@@ -18,9 +18,9 @@ export const putRecords = kinesisAction({
         member: {
           type: "structure",
           members: {
-            PartitionKey: { type: "string", required: true, min: 1, max: 256 },
+            PartitionKey: partitionKey,
             ExplicitHashKey: hashKey,
-            Data: { type: "blob", required: true, min: 0, max: 10485760 },
+            Data: recordData,
           },
         },
       },
