@@ -27,18 +27,58 @@ const declaredStreamSchema = z
 
 export type DeclaredStream = z.output<typeof declaredStreamSchema>;
 
+/**
+ * A Glue table's columns, declared here because there is no Glue catalog: a Firehose stream's
+ * DataFormatConversionConfiguration.SchemaConfiguration names one by DatabaseName and TableName.
+ * Types are Hive's, as Glue writes them (`string`, `int`, `bigint`, `double`, `boolean`, `timestamp`,
+ * `decimal(10,2)`, `array<string>`, `struct<a:int,b:string>`, `map<string,int>`, …).
+ */
+const glueTableSchema = z
+  .object({
+    database: z.string().min(1),
+    table: z.string().min(1),
+    columns: z.array(z.object({ name: z.string().min(1), type: z.string().min(1) }).strict()).min(1),
+  })
+  .strict();
+
+export type GlueTable = z.output<typeof glueTableSchema>;
+
+const firehoseSettingsSchema = z
+  .object({
+    /**
+     * Lambda function ARN → HTTP URL. A Lambda processor's function is invoked by POSTing the Firehose
+     * transformation event to its URL (a version or alias suffix of the ARN may be left out here).
+     */
+    lambdaFunctions: z.record(z.string().regex(/^arn:[^:]+:lambda:/, "a Lambda function ARN"), z.url()).default({}),
+    glueTables: z.array(glueTableSchema).default([]),
+  })
+  .strict();
+
+export type FirehoseSettings = z.output<typeof firehoseSettingsSchema>;
+
+/** A boolean, also as environment variables and flags spell it. */
+const booleanSetting = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+
 const settingsSchema = z
   .object({
     host: z.string().min(1),
     port: z.coerce.number().int().min(0).max(65535),
     dataDir: z.string().min(1),
-    inMemory: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]),
+    inMemory: booleanSetting,
     fsync: z.enum(fsyncPolicies),
     logLevel: z.enum(logLevels),
     limits: z.enum(["on", "off"]),
     /** A file of access keys; when set, every request's SigV4 signature is verified (credentials.ts). */
     credentials: z.string().min(1).nullable(),
     kinesis: z.object({ streams: z.array(declaredStreamSchema).default([]) }).strict(),
+    firehose: firehoseSettingsSchema,
+    /** An S3-compatible endpoint for Firehose S3 destinations; null writes objects under `<dataDir>/s3/`. */
+    s3Endpoint: z.url().nullable(),
+    s3Region: z.string().min(1),
+    s3AccessKeyId: z.string().min(1).nullable(),
+    s3SecretAccessKey: z.string().min(1).nullable(),
+    /** Path-style addressing (`<endpoint>/<bucket>/<key>`), as most self-hosted S3 servers need. */
+    s3ForcePathStyle: booleanSetting,
   })
   .strict()
   .partial();
@@ -55,6 +95,12 @@ export const defaultSettings: Settings = {
   limits: "on",
   credentials: null,
   kinesis: { streams: [] },
+  firehose: { lambdaFunctions: {}, glueTables: [] },
+  s3Endpoint: null,
+  s3Region: "us-east-1",
+  s3AccessKeyId: null,
+  s3SecretAccessKey: null,
+  s3ForcePathStyle: true,
 };
 
 /** Environment variable → setting. */
@@ -67,6 +113,11 @@ export const environmentVariables: Record<string, keyof Settings> = {
   FRESHET_LOG_LEVEL: "logLevel",
   FRESHET_LIMITS: "limits",
   FRESHET_CREDENTIALS: "credentials",
+  FRESHET_S3_ENDPOINT: "s3Endpoint",
+  FRESHET_S3_REGION: "s3Region",
+  FRESHET_S3_ACCESS_KEY_ID: "s3AccessKeyId",
+  FRESHET_S3_SECRET_ACCESS_KEY: "s3SecretAccessKey",
+  FRESHET_S3_FORCE_PATH_STYLE: "s3ForcePathStyle",
 };
 
 export class ConfigError extends Error {

@@ -1,0 +1,69 @@
+/**
+ * What flows through a Firehose stream's delivery, stage by stage:
+ *
+ *   log → SourceRecord → processors → DeliveryRecord (partitioned, buffered) → encoded object → destination
+ *
+ * and, off to the side, FailedRecords that end up under the destination's error output prefix (or the HTTP
+ * endpoint's S3 backup), in the JSON-lines format AWS writes for each failure kind.
+ */
+
+/** Where a record came from when the stream reads a Kinesis data stream (KinesisStreamAsSource). */
+export interface KinesisRecordMetadata {
+  readonly shardId: string;
+  readonly partitionKey: string;
+  readonly sequenceNumber: string;
+  /** Set for records taken out of a KPL aggregate by RecordDeAggregation. */
+  readonly subsequenceNumber?: number;
+  readonly approximateArrivalTimestamp: number;
+}
+
+/** A record as read from the Firehose stream's log. */
+export interface SourceRecord {
+  /** Offset in the stream's log: the delivery checkpoint moves past it once every record made from it is out. */
+  readonly offset: number;
+  /** When Firehose accepted it (ms since the epoch): approximateArrivalTimestamp, and the time object keys use. */
+  readonly arrivedAt: number;
+  readonly data: Buffer;
+  readonly kinesis?: KinesisRecordMetadata;
+}
+
+/** A record on its way to the destination, after processing. */
+export interface DeliveryRecord {
+  readonly offset: number;
+  readonly arrivedAt: number;
+  readonly data: Buffer;
+  /** The keys MetadataExtraction or a Lambda returned, for `!{partitionKeyFrom…:key}`; null without dynamic partitioning. */
+  readonly partitionKeys: Readonly<Record<string, string>> | null;
+  readonly kinesis?: KinesisRecordMetadata;
+}
+
+/** `!{firehose:error-output-type}`: the failure kinds Firehose writes to the error output prefix. */
+export type ErrorOutputType = "processing-failed" | "format-conversion-failed" | "http-endpoint-failed" | "partitioning-failed";
+
+/**
+ * A record that could not be delivered as it should: written to the error output in AWS's failure record format
+ * (`attemptsMade`, `arrivalTimestamp`, `errorCode`, `errorMessage`, `attemptEndingTimestamp`, `rawData`, and the
+ * fields particular to the kind, in `details`).
+ */
+export interface FailedRecord {
+  readonly type: ErrorOutputType;
+  readonly offset: number;
+  readonly arrivedAt: number;
+  /** The record as it came in (before processing): base64'd into `rawData`. */
+  readonly rawData: Buffer;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly attemptsMade: number;
+  readonly attemptEndingTimestamp: number;
+  /** Kind-specific fields of AWS's failure record (e.g. `lambdaArn`, `EndpointUrl`, `sequenceNumber`), in order. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** What a processing stage made of a batch: records to deliver, and failures. Dropped records are in neither. */
+export interface ProcessingOutcome {
+  readonly delivered: DeliveryRecord[];
+  readonly failed: FailedRecord[];
+}
+
+/** A processing stage (a ProcessingConfiguration processor), applied to records in arrival order. */
+export type Processor = (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome>;
