@@ -197,6 +197,8 @@ export const firehoseLimits = {
   ingestBytesPerSecond: 5 * MiB,
   /** The one destination of a Firehose stream is always named this. */
   destinationId: "destinationId-000000000001",
+  /** Start- and StopDeliveryStreamEncryption: 25 calls in all per stream per 24 hours. */
+  encryptionChangesPerDay: 25,
 } as const;
 
 /** How Freshet's delivery engine runs (its own choices, not AWS quotas). */

@@ -20,6 +20,7 @@ import {
   type DeliveryStreamRecord,
   type DeliveryStreamRef,
   type DeliveryStreamStatus,
+  type EncryptionSettings,
   type S3DestinationRecord,
 } from "./model.js";
 
@@ -45,6 +46,7 @@ const slowDown = "Slow down.";
 export interface CreateDeliveryStreamInput {
   readonly destination: S3DestinationRecord;
   readonly tags: { [key: string]: string };
+  readonly encryption?: EncryptionSettings;
 }
 
 /** One record's fate in a PutRecordBatch: a RecordId, or an error code and message. */
@@ -120,6 +122,7 @@ export class DeliveryService {
         logName: `${deliveryLogPrefix}${ref.region}/${ref.name}/${createdAt}`,
         destination: input.destination,
         tags: input.tags,
+        ...(input.encryption === undefined ? {} : { encryption: input.encryption }),
       };
       // The log first: a crash before the commit leaves only an unowned log, which start() deletes.
       await this.log.createLog(stream.logName, 1);
@@ -215,6 +218,29 @@ export class DeliveryService {
         );
       }
       await this.replace({ ...stream, destination: update(stream.destination), versionId: stream.versionId + 1, updatedAt: this.clock.now() });
+    });
+  }
+
+  /**
+   * Start- or StopDeliveryStreamEncryption: records the key (or null to stop) and counts the call against the
+   * combined quota of 25 a day. AWS passes through ENABLING/DISABLING for seconds; Freshet has nothing to wait for.
+   */
+  async setEncryption(ref: DeliveryStreamRef, encryption: EncryptionSettings | null): Promise<void> {
+    const key = deliveryStreamKey(ref);
+    await this.exclusively(key, ref, async () => {
+      const stream = this.get(ref);
+      if (stream.type !== "DirectPut") {
+        throw invalidArgument(`Firehose ${ref.name} has source ${stream.type}: server-side encryption can only be set on a DirectPut Firehose stream.`);
+      }
+      const now = this.clock.now();
+      const recent = (stream.encryptionChanges ?? []).filter((at) => at > now - 24 * 60 * 60 * 1000);
+      if (recent.length >= firehoseLimits.encryptionChangesPerDay) {
+        throw limitExceeded(
+          `You have exceeded the limit of ${firehoseLimits.encryptionChangesPerDay} StartDeliveryStreamEncryption and StopDeliveryStreamEncryption calls per Firehose stream per 24 hours.`,
+        );
+      }
+      const { encryption: _previous, ...rest } = stream;
+      await this.replace({ ...rest, ...(encryption === null ? {} : { encryption }), encryptionChanges: [...recent, now] });
     });
   }
 

@@ -47,6 +47,18 @@ export interface DeliveryStreamRecord {
   readonly logName: string;
   readonly destination: S3DestinationRecord;
   readonly tags: { [key: string]: string };
+  /** Server-side encryption as last set (recorded and reported; Freshet's log is not encrypted). Absent: disabled. */
+  readonly encryption?: EncryptionSettings;
+  /** When Start/StopDeliveryStreamEncryption were called in the last 24 hours (their combined quota). */
+  readonly encryptionChanges?: readonly number[];
+}
+
+export type KeyType = "AWS_OWNED_CMK" | "CUSTOMER_MANAGED_CMK";
+
+export interface EncryptionSettings {
+  readonly keyType: KeyType;
+  /** The customer managed key's ARN; null for AWS_OWNED_CMK. */
+  readonly keyArn: string | null;
 }
 
 export type DeliveryStreamStatus = "CREATING" | "ACTIVE";

@@ -2,6 +2,7 @@ import { invalidArgument } from "../../../delivery/errors.js";
 import { deliveryStreamArn } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { destinationFrom } from "../destinations.js";
+import { encryptionConfigurationInput, encryptionFrom } from "../encryption.js";
 import { checkTags } from "../tags.js";
 import {
   deliveryStreamName,
@@ -17,7 +18,6 @@ const unsupportedMembers = {
   KinesisStreamSourceConfiguration: unsupported,
   MSKSourceConfiguration: unsupported,
   DatabaseSourceConfiguration: unsupported,
-  DeliveryStreamEncryptionConfigurationInput: unsupported,
   RedshiftDestinationConfiguration: unsupported,
   ElasticsearchDestinationConfiguration: unsupported,
   AmazonopensearchserviceDestinationConfiguration: unsupported,
@@ -42,6 +42,7 @@ export const createDeliveryStream = firehoseAction({
       S3DestinationConfiguration: s3DestinationConfiguration,
       ExtendedS3DestinationConfiguration: extendedS3DestinationConfiguration,
       Tags: tagList,
+      DeliveryStreamEncryptionConfigurationInput: encryptionConfigurationInput,
       ...unsupportedMembers,
     },
   },
@@ -59,7 +60,9 @@ export const createDeliveryStream = firehoseAction({
     }
     const destination = extended !== undefined ? destinationFrom(extended, true) : destinationFrom(plain!, false);
     const tags = checkTags(input.Tags ?? []);
-    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags });
+    const encryptionInput = input.DeliveryStreamEncryptionConfigurationInput;
+    const encryption = encryptionInput === undefined ? {} : { encryption: encryptionFrom(encryptionInput) };
+    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags, ...encryption });
     return { DeliveryStreamARN: deliveryStreamArn(region, input.DeliveryStreamName) };
   },
 });

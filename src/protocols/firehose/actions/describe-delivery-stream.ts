@@ -2,6 +2,7 @@ import { firehoseLimits } from "../../../config/limits.js";
 import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { configurationOf } from "../destinations.js";
+import { encryptionDescriptionOf } from "../encryption.js";
 import { deliveryStreamName } from "../members.js";
 
 export const describeDeliveryStream = firehoseAction({
@@ -23,7 +24,7 @@ export const describeDeliveryStream = firehoseAction({
         DeliveryStreamName: stream.name,
         DeliveryStreamARN: deliveryStreamArn(stream.region, stream.name),
         DeliveryStreamStatus: delivery.status(stream),
-        DeliveryStreamEncryptionConfiguration: { Status: "DISABLED" },
+        DeliveryStreamEncryptionConfiguration: encryptionDescriptionOf(stream),
         DeliveryStreamType: stream.type,
         VersionId: String(stream.versionId),
         CreateTimestamp: new Date(stream.createdAt),

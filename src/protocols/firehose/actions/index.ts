@@ -1,5 +1,6 @@
 import { createDeliveryStream } from "./create-delivery-stream.js";
 import { deleteDeliveryStream } from "./delete-delivery-stream.js";
+import { startDeliveryStreamEncryption, stopDeliveryStreamEncryption } from "./encryption.js";
 import { describeDeliveryStream } from "./describe-delivery-stream.js";
 import { listDeliveryStreams } from "./list-delivery-streams.js";
 import { putRecordBatch } from "./put-record-batch.js";
@@ -18,4 +19,6 @@ export const firehoseActions = [
   tagDeliveryStream,
   untagDeliveryStream,
   listTagsForDeliveryStream,
+  startDeliveryStreamEncryption,
+  stopDeliveryStreamEncryption,
 ];

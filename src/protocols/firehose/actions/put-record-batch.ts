@@ -14,7 +14,7 @@ export const putRecordBatch = firehoseAction({
   },
   async handle(input, { delivery }, { region }) {
     const ref = { region, name: input.DeliveryStreamName };
-    delivery.get(ref);
+    const encrypted = delivery.get(ref).encryption !== undefined;
     const bytes = input.Records.reduce((sum, entry) => sum + entry.Data.length, 0);
     if (bytes > firehoseLimits.putRecordBatchMaxBytes) {
       throw invalidArgument(`Records size exceeds ${firehoseLimits.putRecordBatchMaxBytes} bytes limit.`);
@@ -25,7 +25,7 @@ export const putRecordBatch = firehoseAction({
     );
     return {
       FailedPutCount: results.filter((result) => !result.ok).length,
-      Encrypted: false,
+      Encrypted: encrypted,
       RequestResponses: results.map((result) =>
         result.ok ? { RecordId: result.recordId } : { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage },
       ),

@@ -9,8 +9,10 @@ export const putRecord = firehoseAction({
     members: { DeliveryStreamName: { ...deliveryStreamName, required: true }, Record: { ...record, required: true } },
   },
   async handle(input, { delivery }, { region }) {
-    const [result] = await delivery.putRecords({ region, name: input.DeliveryStreamName }, [input.Record.Data]);
+    const ref = { region, name: input.DeliveryStreamName };
+    const encrypted = delivery.get(ref).encryption !== undefined;
+    const [result] = await delivery.putRecords(ref, [input.Record.Data]);
     if (!result!.ok) throw new DeliveryError(result!.errorCode, result!.errorMessage);
-    return { RecordId: result!.recordId, Encrypted: false };
+    return { RecordId: result!.recordId, Encrypted: encrypted };
   },
 });
