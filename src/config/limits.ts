@@ -207,6 +207,11 @@ export const deliveryDefaults = {
   readMaxRecords: 10_000,
   /** After a failed object write, the loop retries the same buffer after this long (AWS retries S3 for 24 h). */
   retryDelayMs: 1000,
+  /**
+   * A loop stops reading ahead once its buffers hold this much (or the stream's SizeInMBs, if larger) and delivers
+   * its oldest buffer early: with dynamic partitioning, 500 partitions × 128 MiB would not fit in memory.
+   */
+  maxBufferedBytes: 256 * MiB,
 } as const;
 
 /** Freshet's own Firehose timings (AWS takes seconds to create a stream; a local server need not). */

@@ -1,60 +1,70 @@
 /**
- * One Firehose stream's delivery: reads the stream's log (one partition) from its checkpoint, buffers records,
- * and writes one object per flush, then commits the new checkpoint. A flush happens when the buffer reaches
- * BufferingHints.SizeInMBs, or once its first record is IntervalInSeconds old, whichever comes first (AWS's rule),
- * and when the server stops gracefully. The checkpoint moves only after the object is durable, so delivery is
- * at-least-once: a crash between the two writes the same records again, in a new object, after restart.
+ * One Firehose stream's delivery: reads the stream's log (one partition) from its checkpoint, runs the records
+ * through the stream's processors, buffers them (one buffer per dynamic partition, else one), and hands each buffer
+ * to the destination when it is due, then commits the new checkpoint. A buffer is due when it holds the
+ * destination's SizeInMBs, or once its first record is IntervalInSeconds old, whichever comes first (AWS's rule),
+ * and when the server stops gracefully. Records that fail on the way (processing, partitioning) are written to the
+ * error output before the checkpoint passes them. The checkpoint is the offset of the oldest record still buffered
+ * and moves only after what precedes it is durable at the destination, so delivery is at-least-once: a crash in
+ * between delivers the same records again, in new objects, after restart.
  *
  * The loop never polls. It parks on `LogStore.waitForAppend` and, while records are buffered, a timer set for the
- * flush deadline as the injected clock tells it. `whenIdle()` wakes it to look at the clock again and resolves once
- * it has read every durable record and flushed whatever is due, so tests move a ManualClock instead of sleeping.
+ * earliest flush deadline as the injected clock tells it. `whenIdle()` wakes it to look at the clock again and
+ * resolves once it has read every durable record and delivered whatever is due, so tests move a ManualClock instead
+ * of sleeping.
  */
-import { randomUUID } from "node:crypto";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import { deliveryDefaults } from "../config/limits.js";
 import type { LogStore, StoredRecord } from "../storage/log-store.js";
 import type { Clock } from "../util/clock.js";
-import { bucketOf, type DeliveryStreamRecord } from "./model.js";
-import { objectKey } from "./object-keys.js";
-import type { ObjectWriter } from "./local-objects.js";
-
-const gzipAsync = promisify(gzip);
-const MiB = 1024 * 1024;
+import type { DeliveryPlan } from "./delivery-plan.js";
+import type { DeliveryStreamRecord } from "./model.js";
+import type { DeliveryRecord, FailedRecord, KinesisRecordMetadata } from "./pipeline.js";
 
 export interface DeliveryLoopContext {
   readonly log: LogStore;
   readonly clock: Clock;
-  readonly writer: ObjectWriter;
+  /** How the stream's current definition processes, partitions and delivers records. */
+  planFor(stream: DeliveryStreamRecord): DeliveryPlan;
   /** Makes `offset` the stream's durable checkpoint. */
   commitCheckpoint(stream: DeliveryStreamRecord, offset: number): Promise<void>;
   onError(stream: DeliveryStreamRecord, error: unknown, what: string): void;
-  /** After a failed read or object write, wait this long before trying again. */
+  /** A delivery succeeded after failures (clears the failure DescribeDeliveryStream shows). */
+  onRecovered(stream: DeliveryStreamRecord): void;
+  /** After a failed read or delivery, wait this long before trying again. */
   readonly retryDelayMs: number;
 }
 
 type StopMode = "flush" | "abandon";
 
+/** The records buffered for one partition (the only one without dynamic partitioning). */
+interface PartitionBuffer {
+  readonly records: DeliveryRecord[];
+  bytes: number;
+}
+
 export class DeliveryLoop {
-  private buffer: StoredRecord[] = [];
-  private bufferBytes = 0;
+  private readonly buffers = new Map<string, PartitionBuffer>();
+  private bufferedBytes = 0;
   private readOffset: number;
+  private plan: DeliveryPlan;
   private wake: AbortController | null = null;
   /** whenIdle() callers that registered before the current pass began: resolved when it parks. */
   private idleWaiters: Array<() => void> = [];
   /** whenIdle() callers that registered during the current pass: they need one more pass. */
   private pendingIdleWaiters: Array<() => void> = [];
   private stopMode: StopMode | null = null;
+  private failing = false;
   private readonly finished: Promise<void>;
-  /** Objects written since start (for logs and tests). */
+  /** Deliveries made since start (objects written, requests answered; for logs and tests). */
   objectsWritten = 0;
 
   constructor(
     private stream: DeliveryStreamRecord,
-    checkpoint: number,
+    private checkpoint: number,
     private readonly context: DeliveryLoopContext,
   ) {
     this.readOffset = checkpoint;
+    this.plan = context.planFor(stream);
     this.finished = this.run().finally(() => {
       for (const resolve of [...this.idleWaiters, ...this.pendingIdleWaiters]) resolve();
       this.idleWaiters = [];
@@ -65,11 +75,12 @@ export class DeliveryLoop {
   /** Takes a changed definition (tags, UpdateDestination); its settings apply from the next decision. */
   update(stream: DeliveryStreamRecord): void {
     this.stream = stream;
-    // A shorter interval or smaller size may make the buffer due now: look again.
+    this.plan = this.context.planFor(stream);
+    // A shorter interval or smaller size may make a buffer due now: look again.
     this.wake?.abort();
   }
 
-  /** Resolves once the loop has read every record durable at the time of the call and flushed what is due by the clock. */
+  /** Resolves once the loop has read every record durable at the time of the call and delivered what is due by the clock. */
   whenIdle(): Promise<void> {
     if (this.stopMode !== null) return this.finished;
     const idle = new Promise<void>((resolve) => this.pendingIdleWaiters.push(resolve));
@@ -77,20 +88,11 @@ export class DeliveryLoop {
     return idle;
   }
 
-  /** Graceful: reads what is left, flushes it (one attempt), and ends. */
+  /** Graceful: reads what is left, delivers it (one attempt), and ends. */
   stop(mode: StopMode): Promise<void> {
     this.stopMode ??= mode;
     this.wake?.abort();
     return this.finished;
-  }
-
-  private get sizeBytes(): number {
-    return this.stream.destination.sizeInMBs * MiB;
-  }
-
-  private flushDueAt(): number | null {
-    if (this.buffer.length === 0) return null;
-    return this.buffer[0]!.timestamp + this.stream.destination.intervalInSeconds * 1000;
   }
 
   private async run(): Promise<void> {
@@ -100,21 +102,20 @@ export class DeliveryLoop {
       this.pendingIdleWaiters = [];
       let atEnd: boolean;
       try {
-        atEnd = await this.readMore();
+        atEnd = this.bufferedBytes >= this.readAheadBytes() ? true : await this.readMore();
       } catch (error) {
         if (this.stopMode !== null) return;
-        this.context.onError(this.stream, error, "reading the stream's log failed");
+        this.fail(error, "reading or processing the stream's records failed; they are read again");
         await this.pause(this.context.retryDelayMs);
         continue;
       }
-      const dueAt = this.flushDueAt();
-      const due = dueAt !== null && (this.bufferBytes >= this.sizeBytes || (atEnd && (this.context.clock.now() >= dueAt || this.stopMode === "flush")));
-      if (due) {
+      const due = this.dueBuffer(atEnd);
+      if (due !== null) {
         try {
-          await this.flush();
+          await this.deliver(due);
         } catch (error) {
-          this.context.onError(this.stream, error, "writing an object failed; the records stay in the log and are retried");
-          // On a graceful stop, give up: the checkpoint did not move, so a restart delivers them.
+          this.fail(error, "delivering to the destination failed; the records stay in the log and are retried");
+          // On a graceful stop, give up: the checkpoint did not pass them, so a restart delivers them.
           if (this.stopMode !== null) return;
           await this.pause(this.context.retryDelayMs);
         }
@@ -125,45 +126,120 @@ export class DeliveryLoop {
       if (this.pendingIdleWaiters.length > 0) continue;
       for (const resolve of this.idleWaiters) resolve();
       this.idleWaiters = [];
-      await this.park(dueAt);
+      await this.park(this.nextDeadline());
     }
   }
 
-  /** Reads the next records into the buffer, never (but for one record) past the size hint; true when at the end. */
+  /** Buffered bytes beyond which the loop stops reading and delivers instead (bounds memory with many partitions). */
+  private readAheadBytes(): number {
+    return Math.max(this.plan.sizeBytes, deliveryDefaults.maxBufferedBytes);
+  }
+
+  /** Reads the next records, processes them and buffers them; true when at the end of the log. */
   private async readMore(): Promise<boolean> {
-    const room = Math.max(1, this.sizeBytes - this.bufferBytes);
     const read = await this.context.log.read(this.stream.logName, 0, this.readOffset, {
       maxRecords: deliveryDefaults.readMaxRecords,
-      maxBytes: room,
+      maxBytes: Math.max(1, Math.min(this.plan.sizeBytes - this.fullestBufferBytes(), this.readAheadBytes() - this.bufferedBytes)),
     });
-    for (const record of read.records) {
-      this.buffer.push(record);
-      this.bufferBytes += record.value.length;
+    if (read.records.length > 0) {
+      const outcome = await this.plan.process(read.records.map(deliveryRecordOf));
+      const failed: FailedRecord[] = [...outcome.failed];
+      for (const record of outcome.delivered) {
+        const partition = this.plan.partitionOf(record);
+        if (typeof partition !== "string") {
+          failed.push(partition);
+          continue;
+        }
+        let buffer = this.buffers.get(partition);
+        if (buffer === undefined) {
+          if (this.buffers.size >= this.plan.maxPartitions) {
+            failed.push(this.plan.partitionLimitExceeded(record));
+            continue;
+          }
+          buffer = { records: [], bytes: 0 };
+          this.buffers.set(partition, buffer);
+        }
+        buffer.records.push(record);
+        buffer.bytes += record.data.length;
+        this.bufferedBytes += record.data.length;
+      }
+      // Failures are written before anything can move the checkpoint past them.
+      if (failed.length > 0) await this.plan.writeFailures(failed);
     }
     this.readOffset = read.nextOffset;
+    await this.moveCheckpoint();
     return read.nextOffset >= read.endOffset;
   }
 
-  private async flush(): Promise<void> {
-    const records = this.buffer;
-    const stream = this.stream;
-    const data = Buffer.concat(records.map((record) => record.value));
-    const body = stream.destination.compressionFormat === "GZIP" ? await gzipAsync(data) : data;
-    const key = objectKey(stream, records[0]!.timestamp, randomUUID());
-    await this.context.writer.put(bucketOf(stream.destination.bucketArn), key, body);
-    const checkpoint = records.at(-1)!.offset + 1;
-    await this.context.commitCheckpoint(stream, checkpoint);
-    this.buffer = [];
-    this.bufferBytes = 0;
+  /** Reads no more than the fullest buffer has room for, so no object exceeds SizeInMBs by more than one record. */
+  private fullestBufferBytes(): number {
+    let fullest = 0;
+    for (const buffer of this.buffers.values()) fullest = Math.max(fullest, buffer.bytes);
+    return fullest;
+  }
+
+  /** The buffer to deliver now, if any: a full one first, else (at the end of the log) the one whose time is up. */
+  private dueBuffer(atEnd: boolean): string | null {
+    let oldest: string | null = null;
+    let oldestArrival = Infinity;
+    for (const [partition, buffer] of this.buffers) {
+      if (buffer.bytes >= this.plan.sizeBytes) return partition;
+      const arrival = buffer.records[0]!.arrivedAt;
+      if (arrival < oldestArrival) {
+        oldest = partition;
+        oldestArrival = arrival;
+      }
+    }
+    if (oldest === null) return null;
+    // Over the read-ahead bound: make room by delivering the oldest buffer early.
+    if (this.bufferedBytes >= this.readAheadBytes()) return oldest;
+    if (!atEnd) return null;
+    if (this.stopMode === "flush" || this.context.clock.now() >= oldestArrival + this.plan.intervalMs) return oldest;
+    return null;
+  }
+
+  private nextDeadline(): number | null {
+    let earliest: number | null = null;
+    for (const buffer of this.buffers.values()) {
+      const dueAt = buffer.records[0]!.arrivedAt + this.plan.intervalMs;
+      if (earliest === null || dueAt < earliest) earliest = dueAt;
+    }
+    return earliest;
+  }
+
+  private async deliver(partition: string): Promise<void> {
+    const buffer = this.buffers.get(partition)!;
+    await this.plan.deliver(buffer.records);
+    this.buffers.delete(partition);
+    this.bufferedBytes -= buffer.bytes;
     this.objectsWritten++;
+    if (this.failing) {
+      this.failing = false;
+      this.context.onRecovered(this.stream);
+    }
+    await this.moveCheckpoint();
+  }
+
+  /** Commits the offset of the oldest record still buffered (or the read position) and trims the log below it. */
+  private async moveCheckpoint(): Promise<void> {
+    let checkpoint = this.readOffset;
+    for (const buffer of this.buffers.values()) checkpoint = Math.min(checkpoint, buffer.records[0]!.offset);
+    if (checkpoint <= this.checkpoint) return;
+    await this.context.commitCheckpoint(this.stream, checkpoint);
+    this.checkpoint = checkpoint;
     try {
-      await this.context.log.trim(stream.logName, 0, checkpoint);
+      await this.context.log.trim(this.stream.logName, 0, checkpoint);
     } catch (error) {
-      this.context.onError(stream, error, "trimming delivered records failed");
+      this.context.onError(this.stream, error, "trimming delivered records failed");
     }
   }
 
-  /** Waits for an append, the flush deadline, or a wake-up (whenIdle, stop). */
+  private fail(error: unknown, what: string): void {
+    this.failing = true;
+    this.context.onError(this.stream, error, what);
+  }
+
+  /** Waits for an append, the earliest flush deadline, or a wake-up (whenIdle, stop). */
   private async park(dueAt: number | null): Promise<void> {
     const wake = new AbortController();
     this.wake = wake;
@@ -182,6 +258,7 @@ export class DeliveryLoop {
     }
   }
 
+  /** Waits out a retry delay. whenIdle() callers keep waiting: the loop is not idle until the delivery succeeds. */
   private async pause(ms: number): Promise<void> {
     const wake = new AbortController();
     this.wake = wake;
@@ -194,4 +271,16 @@ export class DeliveryLoop {
     });
     this.wake = null;
   }
+}
+
+/** A log record as the pipeline sees it; a Kinesis source stores the record's origin in the log record's key. */
+function deliveryRecordOf(stored: StoredRecord): DeliveryRecord {
+  const kinesis = stored.key === null ? undefined : (JSON.parse(stored.key.toString("utf8")) as KinesisRecordMetadata);
+  return {
+    offset: stored.offset,
+    arrivedAt: kinesis?.approximateArrivalTimestamp ?? stored.timestamp,
+    data: stored.value,
+    partitionKeys: null,
+    ...(kinesis === undefined ? {} : { kinesis }),
+  };
 }

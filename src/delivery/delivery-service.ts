@@ -10,6 +10,7 @@ import type { JsonValue, MetadataStore } from "../storage/metadata-store.js";
 import type { Clock } from "../util/clock.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { DeliveryLoop } from "./delivery-loop.js";
+import { buildPlan } from "./delivery-plan.js";
 import { DeliveryError, type DeliveryErrorCode, deliveryStreamExists, deliveryStreamNotFound, invalidArgument, limitExceeded, resourceInUse } from "./errors.js";
 import type { ObjectWriter } from "./local-objects.js";
 import {
@@ -43,6 +44,13 @@ interface IngestBuckets {
 
 const slowDown = "Slow down.";
 
+/** A delivery that failed and has not succeeded since. */
+export interface DeliveryFailure {
+  readonly at: number;
+  readonly error: unknown;
+  readonly what: string;
+}
+
 export interface CreateDeliveryStreamInput {
   readonly destination: S3DestinationRecord;
   readonly tags: { [key: string]: string };
@@ -57,6 +65,8 @@ export type PutResult =
 export class DeliveryService {
   private readonly loops = new Map<string, DeliveryLoop>();
   private readonly ingest = new Map<string, IngestBuckets>();
+  /** The last delivery failure of each stream still failing (DescribeDeliveryStream's FailureDescription). */
+  private readonly failures = new Map<string, DeliveryFailure>();
   /** Control-plane changes of one stream run one at a time; one arriving meanwhile gets ResourceInUseException. */
   private readonly busy = new Set<string>();
   private stopped = false;
@@ -144,6 +154,7 @@ export class DeliveryService {
       this.loops.delete(key);
       await loop?.stop("abandon");
       this.ingest.delete(key);
+      this.failures.delete(key);
       await this.metadata.commit([
         { op: "delete", namespace: deliveryStreamsNamespace, key },
         { op: "delete", namespace: checkpointsNamespace, key },
@@ -271,6 +282,11 @@ export class DeliveryService {
     await Promise.all([...this.loops.values()].map((loop) => loop.whenIdle()));
   }
 
+  /** The stream's last delivery failure, while its deliveries keep failing. */
+  failure(ref: DeliveryStreamRef): DeliveryFailure | undefined {
+    return this.failures.get(deliveryStreamKey(ref));
+  }
+
   /** Objects written since start, per stream key (tests, logs). */
   objectsWritten(ref: DeliveryStreamRef): number {
     return this.loops.get(deliveryStreamKey(ref))?.objectsWritten ?? 0;
@@ -295,10 +311,14 @@ export class DeliveryService {
     const loop = new DeliveryLoop(stream, checkpoint, {
       log: this.log,
       clock: this.clock,
-      writer: this.writer,
+      planFor: (current) => buildPlan(current, { writer: this.writer, clock: this.clock }),
       commitCheckpoint: (current, offset) =>
         this.metadata.commit([{ op: "put", namespace: checkpointsNamespace, key: deliveryStreamKey(current), value: offset }]),
-      onError: (current, error, what) => this.options.onError?.(current, error, what),
+      onError: (current, error, what) => {
+        this.failures.set(deliveryStreamKey(current), { at: this.clock.now(), error, what });
+        this.options.onError?.(current, error, what);
+      },
+      onRecovered: (current) => this.failures.delete(deliveryStreamKey(current)),
       retryDelayMs: this.options.retryDelayMs ?? deliveryDefaults.retryDelayMs,
     });
     this.loops.set(key, loop);

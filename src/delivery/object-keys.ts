@@ -6,50 +6,132 @@
  * where the time is the arrival time of the object's first record, <random> is a UUID, and <suffix> is ".gz" for
  * GZIP (or the stream's FileExtension). <prefix> is `YYYY/MM/DD/HH/` when the stream has no Prefix; a Prefix
  * without expressions gets `YYYY/MM/DD/HH/` appended; a Prefix with expressions is evaluated as is:
- * `!{timestamp:<Java DateTimeFormatter pattern>}` and `!{firehose:random-string}` (11 characters of [a-z0-9]).
+ * `!{timestamp:<Java DateTimeFormatter pattern>}`, `!{firehose:random-string}` (11 characters of [a-z0-9]),
+ * `!{firehose:error-output-type}` (error output prefixes only) and, with dynamic partitioning,
+ * `!{partitionKeyFromQuery:<key>}` / `!{partitionKeyFromLambda:<key>}`.
  */
 import { randomBytes } from "node:crypto";
 import { invalidArgument } from "./errors.js";
-import type { DeliveryStreamRecord } from "./model.js";
+import type { ErrorOutputType } from "./pipeline.js";
 
 const expression = /!\{([^}]*)\}/g;
 
+export interface PrefixRules {
+  /** Dynamic partitioning is enabled: `!{partitionKeyFromQuery:…}` and `!{partitionKeyFromLambda:…}` may be used in Prefix. */
+  readonly dynamicPartitioning: boolean;
+}
+
+const partitionKeyNamespaces = ["partitionKeyFromQuery:", "partitionKeyFromLambda:"] as const;
+
 /** Checks a Prefix or ErrorOutputPrefix at CreateDeliveryStream, so that delivery can never fail on it. */
-export function checkPrefix(field: string, prefix: string): void {
+export function checkPrefix(field: "Prefix" | "ErrorOutputPrefix", prefix: string, rules: PrefixRules = { dynamicPartitioning: false }): void {
   if (prefix.split("/").includes("..")) {
     throw invalidArgument(`${field} must not contain a ".." path segment: Freshet writes objects as files under their bucket's directory.`);
   }
   for (const match of prefix.matchAll(expression)) {
     const body = match[1]!;
-    if (body === "firehose:random-string" || body === "firehose:error-output-type") continue;
+    if (body === "firehose:random-string") continue;
+    if (body === "firehose:error-output-type") {
+      if (field === "ErrorOutputPrefix") continue;
+      throw invalidArgument("The expression !{firehose:error-output-type} can only be used in ErrorOutputPrefix.");
+    }
     if (body.startsWith("timestamp:")) {
       formatJavaDate(body.slice("timestamp:".length), 0, field);
       continue;
     }
-    throw invalidArgument(`${field} contains an expression Freshet does not support yet: !{${body}}.`);
+    const namespace = partitionKeyNamespaces.find((candidate) => body.startsWith(candidate));
+    if (namespace !== undefined) {
+      if (field === "Prefix" && rules.dynamicPartitioning && body.length > namespace.length) continue;
+      throw invalidArgument(
+        field === "Prefix"
+          ? `The expression !{${body}} in Prefix needs dynamic partitioning enabled (DynamicPartitioningConfiguration) and a key name.`
+          : `The expression !{${body}} cannot be used in ErrorOutputPrefix.`,
+      );
+    }
+    throw invalidArgument(`${field} contains an expression Freshet does not support: !{${body}}.`);
   }
   const rest = prefix.replace(expression, "");
   if (rest.includes("!{")) throw invalidArgument(`${field} contains an unterminated expression.`);
+  if (field === "Prefix" && rules.dynamicPartitioning && partitionKeysOf(prefix).length === 0) {
+    throw invalidArgument("Prefix must contain at least one !{partitionKeyFromQuery:…} or !{partitionKeyFromLambda:…} expression when dynamic partitioning is enabled.");
+  }
+}
+
+/** The partition key names a Prefix refers to, in order of first use. */
+export function partitionKeysOf(prefix: string): string[] {
+  const names: string[] = [];
+  for (const match of prefix.matchAll(expression)) {
+    const body = match[1]!;
+    const namespace = partitionKeyNamespaces.find((candidate) => body.startsWith(candidate));
+    const name = namespace === undefined ? undefined : body.slice(namespace.length);
+    if (name !== undefined && !names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 export function hasExpressions(prefix: string): boolean {
   return prefix.replace(expression, "") !== prefix;
 }
 
-/** The key of an object whose first record arrived at `firstArrival`. */
-export function objectKey(stream: DeliveryStreamRecord, firstArrival: number, random: string): string {
-  const destination = stream.destination;
-  const prefix = destination.prefix ?? "";
-  const evaluated = hasExpressions(prefix) ? evaluatePrefix(prefix, firstArrival) : prefix + formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "Prefix");
-  const suffix = destination.fileExtension ? destination.fileExtension : destination.compressionFormat === "GZIP" ? ".gz" : "";
-  const time = formatJavaDate("yyyy-MM-dd-HH-mm-ss", firstArrival, "Prefix");
-  return `${evaluated}${stream.name}-${stream.versionId}-${time}-${random}${suffix}`;
+/** What an object key names besides its prefix. */
+export interface KeyNaming {
+  readonly name: string;
+  readonly versionId: number;
 }
 
-function evaluatePrefix(prefix: string, time: number): string {
+/**
+ * The key of an object whose first record arrived at `firstArrival`, under `prefix` (the destination's Prefix),
+ * with the partition's key values for `!{partitionKeyFrom…:…}` and the file suffix (".gz", ".parquet"…).
+ */
+export function objectKey(
+  naming: KeyNaming,
+  prefix: string | null,
+  firstArrival: number,
+  random: string,
+  options: { readonly partitionKeys?: Readonly<Record<string, string>> | null; readonly suffix: string },
+): string {
+  const given = prefix ?? "";
+  const evaluated = hasExpressions(given)
+    ? evaluatePrefix(given, firstArrival, { partitionKeys: options.partitionKeys ?? null, errorOutputType: null })
+    : given + formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "Prefix");
+  return `${evaluated}${fileName(naming, firstArrival, random)}${options.suffix}`;
+}
+
+/**
+ * The key of an error output object. An ErrorOutputPrefix with expressions is evaluated as given; without one,
+ * the error output type and the hour are added after it (after Prefix when there is no ErrorOutputPrefix), so
+ * failures of different kinds never share a folder.
+ */
+export function errorObjectKey(
+  naming: KeyNaming,
+  prefixes: { readonly prefix: string | null; readonly errorOutputPrefix: string | null },
+  type: ErrorOutputType,
+  firstArrival: number,
+  random: string,
+): string {
+  const given = prefixes.errorOutputPrefix ?? (hasExpressions(prefixes.prefix ?? "") ? "" : (prefixes.prefix ?? ""));
+  const evaluated = hasExpressions(given)
+    ? evaluatePrefix(given, firstArrival, { partitionKeys: null, errorOutputType: type })
+    : `${given}${type}/${formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "ErrorOutputPrefix")}`;
+  return `${evaluated}${fileName(naming, firstArrival, random)}`;
+}
+
+function fileName(naming: KeyNaming, firstArrival: number, random: string): string {
+  return `${naming.name}-${naming.versionId}-${formatJavaDate("yyyy-MM-dd-HH-mm-ss", firstArrival, "Prefix")}-${random}`;
+}
+
+interface ExpressionValues {
+  readonly partitionKeys: Readonly<Record<string, string>> | null;
+  readonly errorOutputType: ErrorOutputType | null;
+}
+
+/** Every `!{timestamp:…}` in a prefix is the same instant (AWS's rule): the object's first arrival. */
+function evaluatePrefix(prefix: string, time: number, values: ExpressionValues): string {
   return prefix.replace(expression, (_, body: string) => {
     if (body === "firehose:random-string") return randomString();
-    if (body === "firehose:error-output-type") return "processing-failed";
+    if (body === "firehose:error-output-type") return values.errorOutputType ?? "";
+    const namespace = partitionKeyNamespaces.find((candidate) => body.startsWith(candidate));
+    if (namespace !== undefined) return values.partitionKeys?.[body.slice(namespace.length)] ?? "";
     return formatJavaDate(body.slice("timestamp:".length), time, "Prefix");
   });
 }

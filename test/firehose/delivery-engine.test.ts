@@ -28,7 +28,7 @@ const destination: S3DestinationRecord = {
 class FlakyWriter implements ObjectWriter {
   readonly objects: Array<{ key: string; body: Buffer }> = [];
   attempts = 0;
-  constructor(private failures: number) {}
+  constructor(public failures: number) {}
   async put(_bucket: string, key: string, body: Uint8Array): Promise<void> {
     this.attempts++;
     if (this.failures > 0) {
@@ -60,6 +60,31 @@ test("a failed object write is retried with the same records; the checkpoint mov
   );
   assert.equal(metadata.get(checkpointsNamespace, "us-east-1/flaky"), 2);
   assert.equal(log.stats((service.get(ref)).logName, 0).startOffset, 2, "delivered records are trimmed from the log");
+  assert.equal(service.failure(ref), undefined, "a delivery that succeeded clears the failure");
+  await service.stop();
+});
+
+test("a destination that keeps failing is reported until a delivery succeeds", async () => {
+  const clock = new ManualClock();
+  const writer = new FlakyWriter(Number.MAX_SAFE_INTEGER);
+  let failed!: () => void;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const service = new DeliveryService(new MemoryMetadataStore(), new MemoryLogStore(clock), clock, writer, {
+    retryDelayMs: 10,
+    onError: () => failed(),
+  });
+  await service.start();
+  const ref = { region: "us-east-1", name: "down" };
+  await service.create(ref, { destination, tags: {} });
+  await service.putRecords(ref, [Buffer.from("a")]);
+  await firstFailure;
+  const failure = service.failure(ref);
+  assert.ok(failure !== undefined);
+  assert.match(String(failure.error), /S3 is down/);
+  writer.failures = 0;
+  await service.whenIdle();
+  assert.equal(writer.objects.length, 1);
+  assert.equal(service.failure(ref), undefined);
   await service.stop();
 });
 

@@ -1,4 +1,5 @@
 import { firehoseLimits } from "../../../config/limits.js";
+import type { DeliveryFailure } from "../../../delivery/delivery-service.js";
 import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { configurationOf } from "../destinations.js";
@@ -17,6 +18,7 @@ export const describeDeliveryStream = firehoseAction({
   },
   async handle(input, { delivery }, { region }) {
     const stream = delivery.get({ region, name: input.DeliveryStreamName });
+    const failure = delivery.failure(stream);
     // A stream has one destination: starting after it leaves none.
     const destinations = input.ExclusiveStartDestinationId === firehoseLimits.destinationId ? [] : [destinationDescription(stream.destination)];
     return {
@@ -24,6 +26,7 @@ export const describeDeliveryStream = firehoseAction({
         DeliveryStreamName: stream.name,
         DeliveryStreamARN: deliveryStreamArn(stream.region, stream.name),
         DeliveryStreamStatus: delivery.status(stream),
+        ...(failure === undefined ? {} : { FailureDescription: failureDescription(failure) }),
         DeliveryStreamEncryptionConfiguration: encryptionDescriptionOf(stream),
         DeliveryStreamType: stream.type,
         VersionId: String(stream.versionId),
@@ -35,6 +38,15 @@ export const describeDeliveryStream = firehoseAction({
     };
   },
 });
+
+/**
+ * A delivery that keeps failing. AWS reports destination errors in CloudWatch Logs and keeps FailureDescription for
+ * stream-level faults; with no CloudWatch here, Freshet shows the last delivery error there, as UNKNOWN_ERROR.
+ */
+function failureDescription(failure: DeliveryFailure): { Type: string; Details: string } {
+  const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+  return { Type: "UNKNOWN_ERROR", Details: `${new Date(failure.at).toISOString()}: ${failure.what}: ${message}` };
+}
 
 /** AWS describes an S3 destination both ways, whichever configuration created it. */
 function destinationDescription(destination: S3DestinationRecord): Record<string, unknown> {
