@@ -62,7 +62,9 @@ export class S3ObjectWriter implements ObjectWriter {
     const contentMD5 = createHash("md5").update(body).digest("base64");
     try {
       // Firehose's objects are octet streams whatever their format (Content-Type as Amazon S3 reports them).
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: contentMD5, ContentType: "application/octet-stream" }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: contentMD5, ContentType: "application/octet-stream" }),
+      );
     } catch (error) {
       throw asWriteError(error, bucket, key);
     }
@@ -92,7 +94,8 @@ function clientConfig(options: S3ObjectWriterOptions): S3ClientConfig {
 function asWriteError(error: unknown, bucket: string, key: string): S3WriteError {
   if (error instanceof S3ServiceException) {
     // An error without a parseable body (say a proxy's 502) has only its HTTP status to tell.
-    const detail = error.message !== "" && error.message !== "UnknownError" ? error.message : `HTTP status ${error.$metadata.httpStatusCode ?? "unknown"}`;
+    const unexplained = error.message === "" || error.message === "UnknownError";
+    const detail = unexplained ? `HTTP status ${error.$metadata.httpStatusCode ?? "unknown"}` : error.message;
     return new S3WriteError(error.name, detail, bucket, key, { cause: error });
   }
   return new S3WriteError(null, transportDetail(error), bucket, key, { cause: error });

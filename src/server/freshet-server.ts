@@ -47,9 +47,9 @@ export interface FreshetServerOptions {
     readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs" | "retryDelayMs">;
   };
   /**
-   * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`) when no S3 endpoint is configured. Default: `<dataDir>/s3`, or for an
-   * in-memory server a new directory under the system's temporary directory (logged at start, created by the
-   * first object, left in place).
+   * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`) when no S3 endpoint is configured. Default:
+   * `<dataDir>/s3`, or for an in-memory server a new directory under the system's temporary directory (logged at
+   * start, created by the first object, left in place).
    */
   readonly deliveryDir?: string;
 }

@@ -175,3 +175,11 @@ test("credentials S3 refuses: InvalidAccessKeyId, and nothing is delivered", wai
   assert.equal((await failed).code, "InvalidAccessKeyId");
   assert.equal((await getObjects(s3Client(s3rver.endpoint), "bucket")).size, 0);
 });
+
+test("an access key without its secret stops the server from starting", async () => {
+  const settings: Settings = { ...defaultSettings, port: 0, inMemory: true, s3Endpoint: "http://127.0.0.1:9000", s3AccessKeyId: "AKID" };
+  await assert.rejects(FreshetServer.start({ settings, logger: pino({ level: "silent" }) }), {
+    name: "ConfigError",
+    message: /s3AccessKeyId and s3SecretAccessKey are set together/,
+  });
+});
