@@ -23,6 +23,12 @@ Options for serve (each also settable in the config file and as FRESHET_<NAME> i
   --log-level <level>       ${logLevels.join(" | ")}; default info (FRESHET_LOG_LEVEL)
   --limits <on|off>         per-shard throughput limits; off for load tests (FRESHET_LIMITS)
   --credentials <file>      verify SigV4 signatures against these access keys (FRESHET_CREDENTIALS)
+  --s3-endpoint <url>       send Firehose S3 objects to this S3-compatible server (FRESHET_S3_ENDPOINT)
+                            rather than to files under <data-dir>/s3
+  --s3-region <region>      its signing region, default us-east-1        (FRESHET_S3_REGION)
+  --s3-access-key-id <id>   its access key; none: the AWS SDK's credential chain (FRESHET_S3_ACCESS_KEY_ID)
+  --s3-secret-access-key <secret>  the key's secret, better set in the environment (FRESHET_S3_SECRET_ACCESS_KEY)
+  --s3-force-path-style <true|false>  <endpoint>/<bucket>/<key> URLs, default true (FRESHET_S3_FORCE_PATH_STYLE)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
       "log-level": { type: "string" },
       limits: { type: "string" },
       credentials: { type: "string" },
+      "s3-endpoint": { type: "string" },
+      "s3-region": { type: "string" },
+      "s3-access-key-id": { type: "string" },
+      "s3-secret-access-key": { type: "string" },
+      "s3-force-path-style": { type: "string" },
     },
   });
   if (values.version) {
@@ -65,6 +76,11 @@ async function main(argv: string[]): Promise<number> {
     logLevel: values["log-level"],
     limits: values.limits,
     credentials: values.credentials,
+    s3Endpoint: values["s3-endpoint"],
+    s3Region: values["s3-region"],
+    s3AccessKeyId: values["s3-access-key-id"],
+    s3SecretAccessKey: values["s3-secret-access-key"],
+    s3ForcePathStyle: values["s3-force-path-style"],
   };
   const settings = await loadSettings({
     configFile: values.config ?? (process.env.FRESHET_CONFIG || undefined),

@@ -5,11 +5,12 @@
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Settings } from "../config/config.js";
+import { ConfigError, type Settings } from "../config/config.js";
 import { loadCredentialsFile } from "../config/credentials.js";
 import { logStorageDefaults, serverDefaults } from "../config/limits.js";
 import { DeliveryService, type DeliveryServiceOptions } from "../delivery/delivery-service.js";
-import { LocalObjectWriter } from "../delivery/local-objects.js";
+import { LocalObjectWriter, type ObjectWriter } from "../delivery/local-objects.js";
+import { S3ObjectWriter } from "../delivery/s3-objects.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
 import { SigV4Verifier } from "../protocols/aws/sigv4.js";
 import { firehoseService } from "../protocols/firehose/service.js";
@@ -43,12 +44,12 @@ export interface FreshetServerOptions {
     readonly streams?: Pick<StreamsOptions, "createDelayMs" | "updateDelayMs">;
     readonly subscriptions?: SubscriptionOptions;
     readonly consumers?: ConsumersOptions;
-    readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs">;
+    readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs" | "retryDelayMs">;
   };
   /**
-   * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`). Default: `<dataDir>/s3`, or for an
-   * in-memory server a new directory under the system's temporary directory (logged at start, created by the
-   * first object, left in place).
+   * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`) when no S3 endpoint is configured. Default:
+   * `<dataDir>/s3`, or for an in-memory server a new directory under the system's temporary directory (logged at
+   * start, created by the first object, left in place).
    */
   readonly deliveryDir?: string;
 }
@@ -73,8 +74,9 @@ export class FreshetServer {
     private readonly stopRequested: AbortController,
     /** Firehose streams and their delivery loops. */
     readonly delivery: DeliveryService,
-    /** Where Firehose objects land: `<deliveryDir>/<bucket>/<key>`. */
+    /** Where Firehose objects land without an S3 endpoint: `<deliveryDir>/<bucket>/<key>`. */
     readonly deliveryDir: string,
+    private readonly objects: ObjectDestination,
   ) {
     this.retentionTimer = setInterval(() => {
       this.enforceRetention().catch((error: unknown) => logger.error({ err: error }, "retention pass failed"));
@@ -95,6 +97,7 @@ export class FreshetServer {
     let dispatcher: AwsDispatcher;
     let delivery: DeliveryService | undefined;
     let deliveryDir: string;
+    let objects: ObjectDestination | undefined;
     try {
       const streams = new StreamsService(new StreamCatalog(storage.metadata, clock), storage.log, clock, {
         throughputLimits: settings.limits === "on",
@@ -110,7 +113,8 @@ export class FreshetServer {
       const kinesis = kinesisService({ streams, records, consumers, subscriptions, account });
       // Created by the first object written, so a server that delivers nothing leaves nothing behind.
       deliveryDir = options.deliveryDir ?? (settings.inMemory ? join(tmpdir(), `freshet-s3-${randomUUID()}`) : join(settings.dataDir, "s3"));
-      delivery = new DeliveryService(storage.metadata, storage.log, clock, new LocalObjectWriter(deliveryDir), {
+      objects = objectDestination(settings, deliveryDir);
+      delivery = new DeliveryService(storage.metadata, storage.log, clock, objects.writer, {
         ...options.timings?.delivery,
         throughputLimits: settings.limits === "on",
         onError: (stream, error, what) => logger.error({ err: error, deliveryStream: stream.name, region: stream.region }, what),
@@ -124,6 +128,7 @@ export class FreshetServer {
       if (credentials !== null) logger.info({ credentials: settings.credentials, accessKeys: credentials.size }, "SigV4 signatures verified");
     } catch (error) {
       await delivery?.stop();
+      objects?.release();
       await closeStorage(storage);
       throw error;
     }
@@ -138,14 +143,15 @@ export class FreshetServer {
           port: address.port,
           storage: health().storage,
           dataDir: settings.inMemory ? null : settings.dataDir,
-          deliveryDir,
+          ...(settings.s3Endpoint === null ? { deliveryDir } : { s3Endpoint: settings.s3Endpoint }),
           fsync: settings.fsync,
         },
         "freshet listening",
       );
-      return new FreshetServer(address.address, address.port, listener, storage, logger, stopRequested, delivery, deliveryDir);
+      return new FreshetServer(address.address, address.port, listener, storage, logger, stopRequested, delivery, deliveryDir, objects);
     } catch (error) {
       await delivery.stop();
+      objects.release();
       await closeStorage(storage);
       throw error;
     }
@@ -165,11 +171,37 @@ export class FreshetServer {
       await this.listener.close(serverDefaults.shutdownGraceMs);
       // After the last request: every Firehose stream writes what it has buffered.
       await this.delivery.stop();
+      this.objects.release();
       await closeStorage(this.storage);
       this.logger.info("stopped");
     })();
     return this.stopping;
   }
+}
+
+interface ObjectDestination {
+  readonly writer: ObjectWriter;
+  /** Frees what the writer holds (an S3 client's connections), once delivery has stopped. */
+  release(): void;
+}
+
+/**
+ * Firehose's S3 destination: the configured S3-compatible endpoint, else files under `deliveryDir`. Without an access
+ * key the S3 client takes credentials where the AWS SDK looks for them (environment, shared files, instance roles).
+ */
+function objectDestination(settings: Settings, deliveryDir: string): ObjectDestination {
+  if (settings.s3Endpoint === null) return { writer: new LocalObjectWriter(deliveryDir), release: () => {} };
+  const { s3AccessKeyId: accessKeyId, s3SecretAccessKey: secretAccessKey } = settings;
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    throw new ConfigError("s3AccessKeyId and s3SecretAccessKey are set together, or neither (the AWS SDK's credential chain then applies)");
+  }
+  const writer = new S3ObjectWriter({
+    endpoint: settings.s3Endpoint,
+    region: settings.s3Region,
+    credentials: accessKeyId === null || secretAccessKey === null ? null : { accessKeyId, secretAccessKey },
+    forcePathStyle: settings.s3ForcePathStyle,
+  });
+  return { writer, release: () => writer.destroy() };
 }
 
 async function openStorage(settings: Settings, clock: Clock, logger: Logger): Promise<Storage> {
