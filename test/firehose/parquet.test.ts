@@ -1,4 +1,4 @@
-/** Record format conversion (JSON → Parquet), read back with DuckDB as an independent Parquet reader. */
+/** Record format conversion (JSON → Parquet), read back with DuckDB as an independent Parquet reader; its wire shapes. */
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,6 +13,14 @@ import {
   type ParquetSerializer,
 } from "../../src/delivery/formats/parquet.js";
 import type { DeliveryRecord } from "../../src/delivery/pipeline.js";
+import { AwsError } from "../../src/protocols/aws/errors.js";
+import { parseInput } from "../../src/protocols/aws/shapes.js";
+import {
+  checkConversionBuffering,
+  dataFormatConversionConfiguration,
+  formatConversionConfigurationOf,
+  formatConversionFrom,
+} from "../../src/protocols/firehose/format-conversion.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const duckdb = await DuckDBInstance.create(":memory:");
@@ -268,5 +276,65 @@ test("create-time checks: column types that cannot be parsed, and TimestampForma
   assert.throws(
     () => checkFormatConversion(hive(["EEE, dd MMM yyyy"]), table({ a: "timestamp" })),
     (error: unknown) => error instanceof DeliveryError && error.message.includes("pattern letter 'E'"),
+  );
+});
+
+test("wire: DataFormatConversionConfiguration to settings and back, as DescribeDeliveryStream echoes it", () => {
+  const declared = [table({ id: "int" })];
+  const wire = {
+    SchemaConfiguration: { RoleARN: "arn:aws:iam::000000000000:role/glue", DatabaseName: "db", TableName: "events", VersionId: "LATEST" },
+    InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: false, ColumnToJsonKeyMappings: { id: "ID" } } } },
+    OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: "GZIP" as const, PageSizeBytes: 65536 } } },
+  };
+  const settings = formatConversionFrom(wire, declared, "us-east-1");
+  assert.ok(settings !== null);
+  assert.deepEqual(settings.deserializer, {
+    serDe: "OpenXJsonSerDe",
+    caseInsensitive: false,
+    columnToJsonKeyMappings: { id: "ID" },
+    convertDotsInJsonKeysToUnderscores: null,
+  });
+  assert.equal(settings.serializer.compression, "GZIP");
+  assert.deepEqual(formatConversionConfigurationOf(settings), { ...wire, Enabled: true });
+  assert.equal(formatConversionFrom({ ...wire, Enabled: false }, declared, "us-east-1"), null);
+  assert.equal(formatConversionFrom(undefined, declared, "us-east-1"), null);
+
+  const refusal = (fragment: string) => (error: unknown) =>
+    error instanceof DeliveryError && error.code === "InvalidArgumentException" && error.message.includes(fragment);
+  assert.throws(() => formatConversionFrom(wire, [], "us-east-1"), refusal("under firehose.glueTables in the server config"));
+  assert.throws(
+    () => formatConversionFrom({ ...wire, OutputFormatConfiguration: { Serializer: { OrcSerDe: {} } } }, declared, "us-east-1"),
+    refusal("OrcSerDe is not supported by Freshet"),
+  );
+  assert.throws(
+    () => formatConversionFrom({ ...wire, InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {}, HiveJsonSerDe: {} } } }, declared, "us-east-1"),
+    refusal("Exactly one of OpenXJsonSerDe and HiveJsonSerDe"),
+  );
+  assert.throws(() => formatConversionFrom({ Enabled: true }, declared, "us-east-1"), refusal("SchemaConfiguration is required"));
+  assert.throws(() => checkConversionBuffering(5), refusal("at least 64"));
+});
+
+test("wire: the shapes' constraints, reported as Coral reports them", () => {
+  const input = { type: "structure", members: { DataFormatConversionConfiguration: dataFormatConversionConfiguration } } as const;
+  assert.throws(
+    () =>
+      parseInput(
+        {
+          DataFormatConversionConfiguration: {
+            SchemaConfiguration: { DatabaseName: "has space" },
+            OutputFormatConfiguration: { Serializer: { ParquetSerDe: { PageSizeBytes: 1024, Compression: "LZO" } } },
+          },
+        },
+        input,
+        "json",
+      ),
+    (error: unknown) =>
+      error instanceof AwsError &&
+      error.type === "ValidationException" &&
+      error.message ===
+        "3 validation errors detected: " +
+          "Value 'has space' at 'dataFormatConversionConfiguration.schemaConfiguration.databaseName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^\\S+$; " +
+          "Value '1024' at 'dataFormatConversionConfiguration.outputFormatConfiguration.serializer.parquetSerDe.pageSizeBytes' failed to satisfy constraint: Member must have value greater than or equal to 65536; " +
+          "Value 'LZO' at 'dataFormatConversionConfiguration.outputFormatConfiguration.serializer.parquetSerDe.compression' failed to satisfy constraint: Member must satisfy enum value set: [UNCOMPRESSED, GZIP, SNAPPY]",
   );
 });
