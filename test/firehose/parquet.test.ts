@@ -338,3 +338,24 @@ test("wire: the shapes' constraints, reported as Coral reports them", () => {
           "Value 'LZO' at 'dataFormatConversionConfiguration.outputFormatConfiguration.serializer.parquetSerDe.compression' failed to satisfy constraint: Member must satisfy enum value set: [UNCOMPRESSED, GZIP, SNAPPY]",
   );
 });
+
+test("long numbers keep every digit in bigint, decimal and string columns", async () => {
+  const glue = table({ id: "bigint", amount: "decimal(38,2)", label: "string", approx: "double", nested: "struct<id:bigint>" });
+  const { body, failed } = await convertToParquet(
+    records(
+      '{"id":9223372036854775807,"amount":123456789012345678901234567890.125,"label":12345678901234567890,"approx":12345678901234567890,"nested":{"id":-9223372036854775808}}',
+      '{"id":9223372036854775808,"label":"-1.5e-3 \\" 98765432109876543210"}',
+    ),
+    openX(),
+    glue,
+    0,
+  );
+  const rows = await query(body, "SELECT id::VARCHAR AS id, amount::VARCHAR AS amount, label, approx, nested.id::VARCHAR AS nested FROM FILE");
+  assert.deepEqual(rows, [
+    { id: "9223372036854775807", amount: "123456789012345678901234567890.13", label: "12345678901234567890", approx: 12345678901234567000, nested: "-9223372036854775808" },
+  ]);
+  assert.deepEqual(
+    failed.map((f) => [f.offset, f.errorMessage]),
+    [[1, 'Data does not match the schema. Value out of range. Value:"9223372036854775808"']],
+  );
+});

@@ -71,7 +71,7 @@ export function jsonDocuments(data: Buffer): Record<string, unknown>[] {
     const end = endOfContainer(text, position);
     let document: unknown;
     try {
-      document = JSON.parse(text.slice(position, end));
+      document = JSON.parse(protectLongNumbers(text.slice(position, end)), reviveLongNumbers);
     } catch {
       throw malformed();
     }
@@ -86,6 +86,52 @@ function skipSpace(text: string, from: number): number {
   let position = from;
   while (position < text.length && " \t\r\n".includes(text[position] ?? "")) position++;
   return position;
+}
+
+/**
+ * A JSON number with more significant digits than a double holds exactly, kept as its text so that bigint and
+ * decimal columns get every digit (other columns take it as a double, as Java's readers would).
+ */
+class LongNumber {
+  constructor(readonly text: string) {}
+
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
+const maxExactDigits = 15;
+/** Long numbers travel through JSON.parse as strings behind a NUL (escaped in the JSON text, as JSON requires). */
+const longNumberMark = "\u0000";
+const escapedLongNumberMark = "\\u0000";
+const numberToken = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+
+function protectLongNumbers(json: string): string {
+  let result = "";
+  let copied = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const char = json[i] ?? "";
+    if (inString) {
+      if (char === "\\") i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+    } else if (char === "-" || (char >= "0" && char <= "9")) {
+      numberToken.lastIndex = i;
+      const token = numberToken.exec(json)?.[0] ?? char;
+      if (token.replace(/[eE].*$/, "").replace(/\D/g, "").replace(/^0+/, "").length > maxExactDigits) {
+        result += `${json.slice(copied, i)}"${escapedLongNumberMark}${token}"`;
+        copied = i + token.length;
+      }
+      i += token.length - 1;
+    }
+  }
+  return copied === 0 ? json : result + json.slice(copied);
+}
+
+function reviveLongNumbers(_key: string, value: unknown): unknown {
+  return typeof value === "string" && value.startsWith(longNumberMark) ? new LongNumber(value.slice(longNumberMark.length)) : value;
 }
 
 /** Where the object or array starting at `start` ends (exclusive): brackets counted outside strings. */
@@ -132,8 +178,12 @@ const integerRanges = {
   int: [-2147483648, 2147483647],
 } as const;
 
-function convert(value: unknown, type: HiveType, rules: DeserializerRules): unknown {
-  if (value === null || value === undefined) return null;
+/** The column kinds that read a long number's every digit. */
+const exactKinds: ReadonlySet<HiveType["kind"]> = new Set(["string", "varchar", "char", "bigint", "decimal"]);
+
+function convert(given: unknown, type: HiveType, rules: DeserializerRules): unknown {
+  if (given === null || given === undefined) return null;
+  const value = given instanceof LongNumber && !exactKinds.has(type.kind) ? Number(given.text) : given;
   switch (type.kind) {
     case "string":
       return stringOf(value, rules);
@@ -151,8 +201,11 @@ function convert(value: unknown, type: HiveType, rules: DeserializerRules): unkn
       if (number < min || number > max) throw mismatch(`Value out of range. Value:"${String(value)}"`);
       return number;
     }
-    case "bigint":
-      return BigInt(integerOf(value, rules));
+    case "bigint": {
+      const number = value instanceof LongNumber && /^-?\d+$/.test(value.text) ? BigInt(value.text) : BigInt(integerOf(value, rules));
+      if (number < -(2n ** 63n) || number >= 2n ** 63n) throw mismatch(`Value out of range. Value:"${String(number)}"`);
+      return number;
+    }
     case "float":
     case "double":
       return numberOf(value, rules);
@@ -203,6 +256,7 @@ function javaTypeOf(value: unknown): string {
 
 function stringOf(value: unknown, rules: DeserializerRules): string {
   if (typeof value === "string") return value;
+  if (value instanceof LongNumber) return value.text;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (rules.lenient) return JSON.stringify(value);
   throw mismatch();
@@ -225,7 +279,8 @@ function numberOf(value: unknown, rules: DeserializerRules): number {
  * precision is null, as Hive's decimal enforcement does.
  */
 function decimalOf(value: unknown, precision: number, scale: number, rules: DeserializerRules): bigint | null {
-  const text = typeof value === "number" ? String(value) : rules.lenient && typeof value === "string" ? value.trim() : null;
+  const text =
+    typeof value === "number" ? String(value) : value instanceof LongNumber ? value.text : rules.lenient && typeof value === "string" ? value.trim() : null;
   const match = text === null ? null : /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(text);
   if (match === null || (match[2] === "" && (match[3] ?? "") === "")) {
     throw mismatch(`For input string: "${typeof value === "string" ? value : JSON.stringify(value)}"`);

@@ -56,8 +56,8 @@ export function hiveDate(value: unknown): number | null {
   return millis / 86_400_000;
 }
 
-/** y, M, d, H, m, s, fraction: a matched date-time's fields, checked for range, as epoch microseconds. */
-function fieldsToMicros(match: RegExpExecArray | null, offsetMinutes = 0): bigint | null {
+/** Fields 1–7 (y, M, d, H, m, s, fraction digits) of a matched date-time, checked for range, as epoch microseconds. */
+function fieldsToMicros(match: readonly (string | undefined)[] | null, offsetMinutes = 0): bigint | null {
   if (match === null) return null;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
@@ -127,16 +127,7 @@ export function compileTimestampFormat(pattern: string): TimestampFormat {
     if (match?.groups === undefined) return null;
     const field = (group: number, fallback: string): string => match.groups?.[`f${group}`] ?? fallback;
     const year = field(1, "1970");
-    const fields = [
-      "",
-      year.length === 2 ? `20${year}` : year,
-      field(2, "1"),
-      field(3, "1"),
-      field(4, "0"),
-      field(5, "0"),
-      field(6, "0"),
-      field(7, ""),
-    ] as unknown as RegExpExecArray;
+    const fields = ["", year.length === 2 ? `20${year}` : year, field(2, "1"), field(3, "1"), field(4, "0"), field(5, "0"), field(6, "0"), field(7, "")];
     return fieldsToMicros(fields, zone ? offsetMinutesOf(match.groups["zone"] ?? "Z") : 0);
   };
 }
