@@ -219,3 +219,22 @@ export const firehoseTimings = {
   /** How long a new Firehose stream shows CREATING before it is ACTIVE. */
   deliveryStreamCreateDelayMs: 0,
 } as const;
+
+/**
+ * Record format conversion (DataFormatConversionConfiguration): the ParquetSerDe's defaults and bounds, and what
+ * Firehose requires of a stream that converts.
+ */
+export const formatConversionDefaults = {
+  parquetCompression: "SNAPPY",
+  /** ParquetSerDe.BlockSizeBytes: the HDFS block size Hive pads to; default 256 MiB, at least 64 MiB. */
+  parquetBlockSizeBytes: 256 * MiB,
+  minBlockSizeBytes: 64 * MiB,
+  /** ParquetSerDe.PageSizeBytes: default 1 MiB, at least 64 KiB. */
+  parquetPageSizeBytes: 1 * MiB,
+  minParquetPageSizeBytes: 64 * KiB,
+  enableDictionaryCompression: true,
+  maxPaddingBytes: 0,
+  parquetWriterVersion: "V1",
+  /** With format conversion, the S3 buffer must be at least this large (SizeInMBs 64–128). */
+  minBufferSizeMiB: 64,
+} as const;
