@@ -157,16 +157,19 @@ async function deliverRequest(
   const body = gzipped ? await gzipAsync(json) : json;
   const headers = requestHeaders(settings, context.deliveryStreamArn, requestId, gzipped);
   const timeoutMs = context.attemptTimeoutMs ?? deliveryDefaults.httpEndpointAttemptTimeoutMs;
-  const deadline = clock.now() + settings.retryDurationInSeconds * 1000;
+  const retryBudgetMs = settings.retryDurationInSeconds * 1000;
   const wait = context.wait ?? waitWithTimer;
   const random = context.random ?? Math.random;
+  // AWS counts only the time between attempts against RetryOptions.DurationInSeconds, not the time spent
+  // waiting for the endpoint to answer; and gives up once the next wait would take it past the duration.
+  let retryTimeMs = 0;
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw new Interrupted();
     const failure = await post(settings.url, headers, body, requestId, timeoutMs, signal);
     if (failure === null) return null;
     const ended = clock.now();
     const backoffMs = backoff(attempt, random());
-    if (failure.permanent || ended + backoffMs > deadline) {
+    if (failure.permanent || retryTimeMs + backoffMs > retryBudgetMs) {
       return { ...failure, attemptsMade: attempt, attemptEndingTimestamp: ended };
     }
     try {
@@ -175,6 +178,7 @@ async function deliverRequest(
       if (signal?.aborted) throw new Interrupted();
       throw error;
     }
+    retryTimeMs += Math.max(clock.now() - ended, backoffMs);
   }
 }
 
@@ -219,39 +223,47 @@ function post(
   signal: AbortSignal | undefined,
 ): Promise<AttemptFailure | null> {
   return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    let request: http.ClientRequest;
+    try {
+      request = (target.protocol === "https:" ? https : http).request(target, {
+        method: "POST",
+        headers: { ...headers, "Content-Length": body.length },
+        agent: target.protocol === "https:" ? agents["https:"] : agents["http:"],
+      });
+    } catch (error) {
+      // A header value Node refuses to send (an access key outside Latin-1): the request never leaves.
+      resolve(requestError(error as NodeJS.ErrnoException));
+      return;
+    }
     let settled = false;
-    const settle = (outcome: AttemptFailure | null | Interrupted): void => {
+    /** `abandon`: the exchange did not finish, so its connection cannot go back to the keep-alive pool. */
+    const settle = (outcome: AttemptFailure | null | Interrupted, abandon: boolean): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      request.destroy();
+      if (abandon) request.destroy();
       if (outcome instanceof Interrupted) reject(outcome);
       else resolve(outcome);
     };
-    const onAbort = (): void => settle(new Interrupted());
-    const target = new URL(url);
-    const request = (target.protocol === "https:" ? https : http).request(target, {
-      method: "POST",
-      headers: { ...headers, "Content-Length": body.length },
-      agent: target.protocol === "https:" ? agents["https:"] : agents["http:"],
-    });
-    const timer = setTimeout(() => settle(transient("HttpEndpoint.RequestTimeout", failureMessages.timeout)), timeoutMs);
+    const onAbort = (): void => settle(new Interrupted(), true);
+    const timer = setTimeout(() => settle(transient("HttpEndpoint.RequestTimeout", failureMessages.timeout), true), timeoutMs);
     signal?.addEventListener("abort", onAbort, { once: true });
-    request.on("error", (error: NodeJS.ErrnoException) => settle(requestError(error)));
+    request.on("error", (error: NodeJS.ErrnoException) => settle(requestError(error), true));
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > firehoseLimits.httpEndpointResponseMaxBytes) {
-          settle(transient("HttpEndpoint.ResponseTooLarge", failureMessages.tooLarge));
+          settle(transient("HttpEndpoint.ResponseTooLarge", failureMessages.tooLarge), true);
         } else {
           chunks.push(chunk);
         }
       });
-      response.on("error", (error: NodeJS.ErrnoException) => settle(requestError(error)));
-      response.on("end", () => settle(judge(response, Buffer.concat(chunks).toString("utf8"), requestId)));
+      response.on("error", (error: NodeJS.ErrnoException) => settle(requestError(error), true));
+      response.on("end", () => settle(judge(response, Buffer.concat(chunks).toString("utf8"), requestId), false));
     });
     request.end(body);
   });
