@@ -198,6 +198,8 @@ function requestHeaders(settings: HttpEndpointSettings, sourceArn: string, reque
     "X-Amz-Firehose-Protocol-Version": "1.0",
     "X-Amz-Firehose-Request-Id": requestId,
     "X-Amz-Firehose-Source-Arn": sourceArn,
+    // Not in the specification: what Firehose is seen to send (receivers' tests replay it).
+    "User-Agent": "Amazon Kinesis Data Firehose Agent/1.0",
   };
   if (gzipped) headers["Content-Encoding"] = "gzip";
   if (settings.accessKey !== null) headers["X-Amz-Firehose-Access-Key"] = settings.accessKey;

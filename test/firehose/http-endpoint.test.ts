@@ -139,6 +139,7 @@ test("a flush is one POST with the specification's headers and body", { timeout 
     assert.equal(request!.headers["content-type"], "application/json");
     assert.equal(request!.headers["x-amz-firehose-protocol-version"], "1.0");
     assert.equal(request!.headers["x-amz-firehose-source-arn"], streamArn);
+    assert.equal(request!.headers["user-agent"], "Amazon Kinesis Data Firehose Agent/1.0");
     assert.match(requestIdOf(request!), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.equal(request!.headers["content-length"], String(request!.body.length));
     for (const absent of ["content-encoding", "x-amz-firehose-access-key", "x-amz-firehose-common-attributes"]) {
