@@ -199,6 +199,20 @@ export const firehoseLimits = {
   destinationId: "destinationId-000000000001",
   /** Start- and StopDeliveryStreamEncryption: 25 calls in all per stream per 24 hours. */
   encryptionChangesPerDay: 25,
+  /** HTTP endpoint destination: BufferingHints SizeInMBs 1–64 (default 5), IntervalInSeconds 0–900 (default 300). */
+  httpEndpointBufferSizeMiBRange: [1, 64] as const,
+  httpEndpointDefaultBufferSizeMiB: 5,
+  /** RetryOptions.DurationInSeconds: 0–7200, default 300; 0 means one attempt and no retries. */
+  httpEndpointRetryDurationSecondsRange: [0, 7200] as const,
+  httpEndpointDefaultRetryDurationSeconds: 300,
+  /** A request body holds at most 10,000 records (the request schema's `maxItems`). */
+  httpEndpointRequestMaxRecords: 10_000,
+  /** An endpoint's response may be at most 1 MiB. */
+  httpEndpointResponseMaxBytes: 1 * MiB,
+  /** Retries back off from 1 s, doubling each time, ±15% jitter, at most 2 minutes apart. */
+  httpEndpointInitialBackoffMs: 1000,
+  httpEndpointMaxBackoffMs: 2 * 60 * 1000,
+  httpEndpointBackoffJitter: 0.15,
 } as const;
 
 /** How Freshet's delivery engine runs (its own choices, not AWS quotas). */
@@ -212,6 +226,10 @@ export const deliveryDefaults = {
    * its oldest buffer early: with dynamic partitioning, 500 partitions × 128 MiB would not fit in memory.
    */
   maxBufferedBytes: 256 * MiB,
+  /** How much of an HTTP endpoint's response body an error message quotes (AWS logs it "truncated"). */
+  httpEndpointQuotedResponseChars: 1024,
+  /** An HTTP endpoint has this long to answer one attempt (AWS: 3 minutes); tests pass a shorter one. */
+  httpEndpointAttemptTimeoutMs: 3 * 60 * 1000,
 } as const;
 
 /** Freshet's own Firehose timings (AWS takes seconds to create a stream; a local server need not). */
