@@ -221,9 +221,10 @@ export const firehoseProcessingLimits = {
   /** Lambda processor BufferIntervalInSeconds: 0–900, default 60. */
   lambdaBufferIntervalSecondsRange: [0, 900] as const,
   lambdaDefaultBufferIntervalSeconds: 60,
-  /** Lambda processor NumberOfRetries: a failed invocation is retried 3 times by default. */
-  lambdaNumberOfRetriesRange: [0, 300] as const,
+  /** Lambda processor NumberOfRetries: a failed invocation is retried 3 times by default; AWS checks no range. */
   lambdaDefaultNumberOfRetries: 3,
+  /** Freshet's own: a larger NumberOfRetries is honoured as this many (retries are immediate, and block the loop). */
+  lambdaMaxNumberOfRetries: 100,
   /** Firehose waits at most 5 minutes for a Lambda invocation. */
   lambdaInvocationTimeoutMs: 5 * 60 * 1000,
   /** Lambda's synchronous invocation payload limit, request and response. */

@@ -3,14 +3,15 @@
  * transformation event to the function, here an HTTP URL configured for the function's ARN
  * (`firehose.lambdaFunctions`), and replaced by what it returns:
  *
- *   event  {invocationId, deliveryStreamArn, region, [sourceKinesisStreamArn], records: [{recordId,
+ *   event  {invocationId, deliveryStreamArn, [sourceKinesisStreamArn], region, records: [{recordId,
  *          approximateArrivalTimestamp, data, [kinesisRecordMetadata]}]}
  *   reply  {records: [{recordId, result: Ok | Dropped | ProcessingFailed, data, metadata?: {partitionKeys}}]}
  *
- * An invocation that fails (no answer, a non-2xx status, a timeout) is retried NumberOfRetries times; after that,
- * and at once for a reply that breaks the status model (not JSON, a record id missing or returned twice), every
- * record of the batch becomes a `processing-failed` record with AWS's error code and message. A record the function
- * says ProcessingFailed fails alone.
+ * As AWS does: an invocation that fails (no answer, a non-2xx status, a timeout) is retried NumberOfRetries times,
+ * then every record of the batch becomes a `processing-failed` record (Lambda.FunctionError); a reply is final,
+ * however wrong, and is judged record by record: a record not returned, returned twice, marked ProcessingFailed or
+ * returned Ok without data fails alone while the rest of the batch is delivered; entries naming records that were
+ * never sent are ignored. Only a reply that is not JSON at all fails the whole batch (Lambda.JsonProcessingException).
  */
 import { randomUUID } from "node:crypto";
 import { firehoseProcessingLimits } from "../../config/limits.js";
@@ -28,58 +29,60 @@ export interface LambdaProcessorOptions {
   readonly clock: Clock;
 }
 
-/** Why an invocation did not give a usable answer, in AWS's terms; `retryable` failures are tried again. */
-interface InvocationFailure {
+/** Why a record was not processed, with AWS's error code and message. */
+interface Failure {
   readonly errorCode: string;
   readonly errorMessage: string;
-  readonly retryable: boolean;
 }
 
-/** AWS's error codes and messages for Lambda invocations (Firehose developer guide, "Lambda invocation errors"). */
+/**
+ * AWS's codes and messages: the Firehose developer guide's "Lambda invocation errors", and what Firehose writes to
+ * processing-failed records as observed against the real service. `invalidReturn` codes are Freshet's own wording.
+ */
 const failures = {
-  functionError: {
-    errorCode: "Lambda.FunctionError",
-    errorMessage: "The Lambda function was successfully invoked but it returned an error result.",
-    retryable: true,
-  },
+  functionError: { errorCode: "Lambda.FunctionError", errorMessage: "The Lambda function was successfully invoked but it returned an error result." },
   timedOut: {
     errorCode: "Lambda.FunctionTimedOut",
     errorMessage: "Firehose encountered timeout errors when calling AWS Lambda. The maximum supported function timeout is 5 minutes.",
-    retryable: true,
   },
   jsonProcessing: {
     errorCode: "Lambda.JsonProcessingException",
     errorMessage:
       "There was an error parsing returned records from the Lambda function. Ensure that the returned records follow the status model required by Firehose.",
-    retryable: false,
   },
   duplicatedRecordId: {
     errorCode: "Lambda.DuplicatedRecordId",
-    errorMessage: "Multiple records were returned with the same record ID. Ensure that the Lambda function returns unique record IDs for each record.",
-    retryable: false,
+    errorMessage: "Multiple records were returned with the same record Id. Ensure that the Lambda function returns a unique record Id for each record.",
   },
   missingRecordId: {
     errorCode: "Lambda.MissingRecordId",
     errorMessage: "One or more record Ids were not returned. Ensure that the Lambda function returns all received record Ids.",
-    retryable: false,
   },
-} as const satisfies Record<string, InvocationFailure>;
+  processingFailedStatus: { errorCode: "Lambda.ProcessingFailedStatus", errorMessage: "ProcessingFailed status set for record" },
+  nullData: {
+    errorCode: "Lambda.InvalidReturnFormat",
+    errorMessage:
+      "The data field cannot be null when the SourceType is DirectPut or KinesisStreamAsSource and processing result is Ok. The value field cannot be null when the SourceType is MSKAsSource and processing result is Ok.",
+  },
+  invalidResult: { errorCode: "Lambda.InvalidReturnFormat", errorMessage: "The result field must be one of Ok, Dropped or ProcessingFailed." },
+  invalidData: { errorCode: "Lambda.InvalidReturnFormat", errorMessage: "The data field must be base64 encoded." },
+  invalidPartitionKeys: {
+    errorCode: "Lambda.InvalidReturnFormat",
+    errorMessage: "metadata.partitionKeys must be an object whose values are strings.",
+  },
+} as const satisfies Record<string, Failure>;
 
-/** Freshet's own: the function's URL could not be reached at all (AWS has no such case). */
-function unreachable(url: string, cause: unknown): InvocationFailure {
+/** Freshet's own: the function's URL could not be reached at all (in AWS, Lambda itself always answers). */
+function unreachable(url: string, cause: unknown): Failure {
   const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-  return { errorCode: "Lambda.ServiceUnavailable", errorMessage: `The Lambda function at ${url} could not be reached: ${reason}`, retryable: true };
+  return { errorCode: "Lambda.FunctionError", errorMessage: `The Lambda function at ${url} could not be reached: ${reason}` };
 }
 
-const processingFailedStatus = { errorCode: "Lambda.ProcessingFailedStatus", errorMessage: "ProcessingFailed status set for record" };
-
-type ResultStatus = "Ok" | "Dropped" | "ProcessingFailed";
-
-interface ReturnedRecord {
-  readonly result: ResultStatus;
-  readonly data: Buffer | null;
-  readonly partitionKeys: Record<string, string> | null;
-}
+/** What became of one record: delivered (with new data and keys), dropped, or failed. */
+type Verdict =
+  | { readonly kind: "ok"; readonly data: Buffer; readonly partitionKeys: Record<string, string> | null }
+  | { readonly kind: "dropped" }
+  | { readonly kind: "failed"; readonly failure: Failure };
 
 export function lambdaProcessor(options: LambdaProcessorOptions): (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome> {
   return async (records) => {
@@ -120,18 +123,13 @@ async function invokeWithRetries(batch: readonly DeliveryRecord[], options: Lamb
   for (;;) {
     attemptsMade++;
     const answer = await invoke(batch, recordIds, options);
-    if ("records" in answer) return outcomeOf(batch, recordIds, answer.records, attemptsMade, options);
-    if (!answer.retryable || attemptsMade > options.numberOfRetries) {
-      return { delivered: [], failed: batch.map((record) => failure(record, answer, attemptsMade, options)) };
-    }
+    if (typeof answer === "string") return outcomeOf(batch, verdictsOf(answer, recordIds), attemptsMade, options);
+    if (attemptsMade > options.numberOfRetries) return outcomeOf(batch, batch.map(() => ({ kind: "failed", failure: answer })), attemptsMade, options);
   }
 }
 
-async function invoke(
-  batch: readonly DeliveryRecord[],
-  recordIds: readonly string[],
-  options: LambdaProcessorOptions,
-): Promise<{ records: Map<string, ReturnedRecord> } | InvocationFailure> {
+/** The function's reply body, or why there is none. */
+async function invoke(batch: readonly DeliveryRecord[], recordIds: readonly string[], options: LambdaProcessorOptions): Promise<string | Failure> {
   const event = {
     invocationId: randomUUID(),
     deliveryStreamArn: options.deliveryStreamArn,
@@ -154,7 +152,6 @@ async function invoke(
           }),
     })),
   };
-  let body: string;
   try {
     const response = await fetch(options.url, {
       method: "POST",
@@ -162,96 +159,80 @@ async function invoke(
       body: JSON.stringify(event),
       signal: AbortSignal.timeout(firehoseProcessingLimits.lambdaInvocationTimeoutMs),
     });
-    body = await response.text();
+    const body = await response.text();
     // A Lambda Invoke API endpoint answers 200 with this header when the function threw.
     if (!response.ok || response.headers.has("x-amz-function-error")) return failures.functionError;
+    // Lambda refuses a response above its payload limit, which Firehose sees as a function error.
+    if (Buffer.byteLength(body) > firehoseProcessingLimits.lambdaPayloadMaxBytes) return failures.functionError;
+    return body;
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") return failures.timedOut;
     return unreachable(options.url, error);
   }
-  if (Buffer.byteLength(body) > firehoseProcessingLimits.lambdaPayloadMaxBytes) return failures.functionError;
-  return parseReply(body, new Set(recordIds));
 }
 
-/** The reply, checked against the status model: every record id sent back exactly once, nothing else. */
-function parseReply(body: string, sent: ReadonlySet<string>): { records: Map<string, ReturnedRecord> } | InvocationFailure {
+/** Each sent record's verdict, from the reply: judged record by record against the status model. */
+function verdictsOf(body: string, recordIds: readonly string[]): Verdict[] {
   let reply: unknown;
   try {
     reply = JSON.parse(body);
   } catch {
-    return failures.jsonProcessing;
+    return recordIds.map(() => ({ kind: "failed", failure: failures.jsonProcessing }));
   }
-  const entries = isObject(reply) ? reply["records"] : undefined;
-  if (!Array.isArray(entries)) return failures.jsonProcessing;
-  const records = new Map<string, ReturnedRecord>();
+  const entries = isObject(reply) && Array.isArray(reply["records"]) ? (reply["records"] as unknown[]) : [];
+  const sent = new Set(recordIds);
+  const returned = new Map<string, Verdict>();
+  const duplicated = new Set<string>();
   for (const entry of entries) {
-    const returned = returnedRecord(entry);
-    if (returned === null) return failures.jsonProcessing;
-    if (records.has(returned.recordId)) return failures.duplicatedRecordId;
-    records.set(returned.recordId, returned);
+    if (!isObject(entry) || typeof entry["recordId"] !== "string" || !sent.has(entry["recordId"])) continue;
+    const recordId = entry["recordId"];
+    if (returned.has(recordId)) duplicated.add(recordId);
+    else returned.set(recordId, verdictOf(entry));
   }
-  for (const recordId of sent) if (!records.has(recordId)) return failures.missingRecordId;
-  // An id that was never sent means one that was is missing, or will be, as AWS counts it.
-  if (records.size !== sent.size) return failures.missingRecordId;
-  return { records };
+  return recordIds.map((recordId) => {
+    if (duplicated.has(recordId)) return { kind: "failed", failure: failures.duplicatedRecordId };
+    return returned.get(recordId) ?? { kind: "failed", failure: failures.missingRecordId };
+  });
 }
 
-function returnedRecord(entry: unknown): (ReturnedRecord & { recordId: string }) | null {
-  if (!isObject(entry)) return null;
-  const { recordId, result, data, metadata } = entry;
-  if (typeof recordId !== "string" || (result !== "Ok" && result !== "Dropped" && result !== "ProcessingFailed")) return null;
-  if (data !== undefined && data !== null && (typeof data !== "string" || !isBase64(data))) return null;
-  if (result === "Ok" && typeof data !== "string") return null;
-  let partitionKeys: Record<string, string> | null = null;
-  if (metadata !== undefined && metadata !== null) {
-    if (!isObject(metadata)) return null;
-    const keys = metadata["partitionKeys"];
-    if (keys !== undefined && keys !== null) {
-      if (!isObject(keys) || !Object.values(keys).every((value) => typeof value === "string")) return null;
-      partitionKeys = keys as Record<string, string>;
-    }
+function verdictOf(entry: Record<string, unknown>): Verdict {
+  const { result, data, metadata } = entry;
+  if (result === "Dropped") return { kind: "dropped" };
+  if (result === "ProcessingFailed") return { kind: "failed", failure: failures.processingFailedStatus };
+  if (result !== "Ok") return { kind: "failed", failure: failures.invalidResult };
+  if (data === undefined || data === null) return { kind: "failed", failure: failures.nullData };
+  if (typeof data !== "string" || !isBase64(data)) return { kind: "failed", failure: failures.invalidData };
+  const keys = isObject(metadata) ? metadata["partitionKeys"] : undefined;
+  if (keys !== undefined && keys !== null && !(isObject(keys) && Object.values(keys).every((value) => typeof value === "string"))) {
+    return { kind: "failed", failure: failures.invalidPartitionKeys };
   }
-  return { recordId, result, data: typeof data === "string" ? Buffer.from(data, "base64") : null, partitionKeys };
+  return { kind: "ok", data: Buffer.from(data, "base64"), partitionKeys: (keys as Record<string, string> | undefined) ?? null };
 }
 
-function outcomeOf(
-  batch: readonly DeliveryRecord[],
-  recordIds: readonly string[],
-  returned: ReadonlyMap<string, ReturnedRecord>,
-  attemptsMade: number,
-  options: LambdaProcessorOptions,
-): ProcessingOutcome {
+function outcomeOf(batch: readonly DeliveryRecord[], verdicts: readonly Verdict[], attemptsMade: number, options: LambdaProcessorOptions): ProcessingOutcome {
   const delivered: DeliveryRecord[] = [];
   const failed: FailedRecord[] = [];
   batch.forEach((record, i) => {
-    const reply = returned.get(recordIds[i] as string) as ReturnedRecord;
-    if (reply.result === "Ok") {
-      const partitionKeys = reply.partitionKeys === null ? record.partitionKeys : { ...record.partitionKeys, ...reply.partitionKeys };
-      delivered.push({ ...record, data: reply.data as Buffer, partitionKeys });
-    } else if (reply.result === "ProcessingFailed") {
-      failed.push(failure(record, processingFailedStatus, attemptsMade, options));
+    const verdict = verdicts[i] as Verdict;
+    if (verdict.kind === "ok") {
+      const partitionKeys = verdict.partitionKeys === null ? record.partitionKeys : { ...record.partitionKeys, ...verdict.partitionKeys };
+      delivered.push({ ...record, data: verdict.data, partitionKeys });
+    } else if (verdict.kind === "failed") {
+      failed.push({
+        type: "processing-failed",
+        offset: record.offset,
+        arrivedAt: record.arrivedAt,
+        rawData: record.data,
+        errorCode: verdict.failure.errorCode,
+        errorMessage: verdict.failure.errorMessage,
+        attemptsMade,
+        attemptEndingTimestamp: options.clock.now(),
+        // Spelled as Firehose spells it in processing-failed records (the guide says lambdaArn).
+        details: { lambdaARN: options.lambdaArn },
+      });
     }
   });
   return { delivered, failed };
-}
-
-function failure(
-  record: DeliveryRecord,
-  cause: { errorCode: string; errorMessage: string },
-  attemptsMade: number,
-  options: LambdaProcessorOptions,
-): FailedRecord {
-  return {
-    type: "processing-failed",
-    offset: record.offset,
-    arrivedAt: record.arrivedAt,
-    rawData: record.data,
-    errorCode: cause.errorCode,
-    errorMessage: cause.errorMessage,
-    attemptsMade,
-    attemptEndingTimestamp: options.clock.now(),
-    details: { lambdaArn: options.lambdaArn },
-  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

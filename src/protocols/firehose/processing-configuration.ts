@@ -17,26 +17,27 @@ import type {
 import type { ValueOf } from "../aws/action.js";
 import type { Shape } from "../aws/shapes.js";
 
+/** In the order AWS lists them in a ValidationException (neither the model's order nor alphabetical). */
 const processorTypes = [
-  "RecordDeAggregation",
   "Decompression",
-  "CloudWatchLogProcessing",
   "Lambda",
+  "RecordDeAggregation",
   "MetadataExtraction",
   "AppendDelimiterToRecord",
+  "CloudWatchLogProcessing",
 ] as const;
 const parameterNames = [
-  "LambdaArn",
-  "NumberOfRetries",
-  "MetadataExtractionQuery",
-  "JsonParsingEngine",
-  "RoleArn",
-  "BufferSizeInMBs",
-  "BufferIntervalInSeconds",
-  "SubRecordType",
-  "Delimiter",
-  "CompressionFormat",
   "DataMessageExtraction",
+  "NumberOfRetries",
+  "Delimiter",
+  "RoleArn",
+  "JsonParsingEngine",
+  "SubRecordType",
+  "MetadataExtractionQuery",
+  "BufferIntervalInSeconds",
+  "LambdaArn",
+  "BufferSizeInMBs",
+  "CompressionFormat",
 ] as const;
 type ParameterName = (typeof parameterNames)[number];
 
@@ -90,31 +91,32 @@ export interface ProcessingCheckContext {
   /** `firehose.lambdaFunctions`: a Lambda processor's function must have a URL there. */
   readonly lambdaFunctions: Readonly<Record<string, string>>;
   readonly dynamicPartitioningEnabled: boolean;
+  /** The destination's RoleARN, which a Lambda processor takes as its RoleArn unless given one. */
+  readonly roleArn: string;
 }
-
-/** What each processor type takes; the required ones first. */
-const parametersOf: Readonly<Record<ProcessorType, { required: readonly ParameterName[]; optional: readonly ParameterName[] }>> = {
-  Lambda: { required: ["LambdaArn"], optional: ["NumberOfRetries", "RoleArn", "BufferSizeInMBs", "BufferIntervalInSeconds"] },
-  MetadataExtraction: { required: ["MetadataExtractionQuery", "JsonParsingEngine"], optional: [] },
-  RecordDeAggregation: { required: ["SubRecordType"], optional: ["Delimiter"] },
-  AppendDelimiterToRecord: { required: [], optional: ["Delimiter"] },
-  Decompression: { required: [], optional: ["CompressionFormat"] },
-  CloudWatchLogProcessing: { required: ["DataMessageExtraction"], optional: [] },
-};
 
 /** The processors that only make sense with dynamic partitioning. */
 const partitioningOnly: readonly ProcessorType[] = ["MetadataExtraction", "RecordDeAggregation"];
 
-/** The domain settings of a ProcessingConfiguration, checked as Firehose checks it; null when none was given. */
+/** A Lambda function ARN, optionally with a version or alias, as Lambda names functions. */
+const lambdaArnPattern = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+
+type GivenParameters = ReadonlyArray<{ ParameterName: ParameterName; ParameterValue: string }>;
+
+/**
+ * The domain settings of a ProcessingConfiguration, checked as Firehose checks it (AWS's wording where known); null
+ * when none was given. An update replaces the whole configuration, so it is checked on its own.
+ */
 export function processingFrom(input: ProcessingConfigurationInput | undefined, context: ProcessingCheckContext): ProcessingSettings | null {
   if (input === undefined) {
     if (context.dynamicPartitioningEnabled) throw partitioningWithoutKeys();
     return null;
   }
+  // An omitted Enabled is described as false, and nothing runs.
   const enabled = input.Enabled ?? false;
   const seen = new Set<ProcessorType>();
   const processors = (input.Processors ?? []).map((processor) => {
-    if (seen.has(processor.Type)) throw invalidArgument(`Only one processor of type ${processor.Type} is allowed in a ProcessingConfiguration.`);
+    if (seen.has(processor.Type)) throw invalidArgument(`Cannot have more than 1 ${processor.Type} processor.`);
     seen.add(processor.Type);
     return processorFrom(processor.Type, processor.Parameters ?? [], context);
   });
@@ -136,83 +138,103 @@ function partitioningWithoutKeys() {
   );
 }
 
-function processorFrom(
-  type: ProcessorType,
-  given: ReadonlyArray<{ ParameterName: ParameterName; ParameterValue: string }>,
-  context: ProcessingCheckContext,
-): ProcessorSetting {
-  const { required, optional } = parametersOf[type];
+/** A processor's settings. Parameters a type does not use are kept (and echoed) but ignored. */
+function processorFrom(type: ProcessorType, given: GivenParameters, context: ProcessingCheckContext): ProcessorSetting {
   const values = new Map<ParameterName, string>();
   for (const { ParameterName: name, ParameterValue: value } of given) {
-    if (!required.includes(name) && !optional.includes(name)) {
-      throw invalidArgument(`Parameter ${name} is not supported for processor type ${type}. Supported parameters: ${[...required, ...optional].join(", ")}.`);
-    }
-    if (values.has(name)) throw invalidArgument(`Parameter ${name} is given more than once for processor type ${type}.`);
+    if (values.has(name)) throw invalidArgument("Duplicate ProcessorParameter passed to ProcessingConfiguration.");
     values.set(name, value);
   }
-  for (const name of required) {
-    if (!values.has(name)) throw invalidArgument(`Processor type ${type} requires the parameter ${name}.`);
-  }
-  const parameters: ProcessorParameterSetting[] = given.map(({ ParameterName: name, ParameterValue: value }) => ({ name, value }));
-  const value = (name: ParameterName): string | undefined => values.get(name);
+  const asGiven: ProcessorParameterSetting[] = given.map(({ ParameterName: name, ParameterValue: value }) => ({ name, value }));
   switch (type) {
-    case "Lambda": {
-      const lambdaArn = value("LambdaArn") as string;
-      if (!/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9_$-]+)?$/.test(lambdaArn)) {
-        throw invalidArgument(`LambdaArn ${lambdaArn} is not a valid Lambda function ARN.`);
-      }
-      if (lambdaFunctionUrl(lambdaArn, context.lambdaFunctions) === null) {
-        throw invalidArgument(
-          `Lambda function ${lambdaArn} has no URL in Freshet's settings: map its ARN to the URL of an HTTP endpoint acting as the function in firehose.lambdaFunctions.`,
-        );
-      }
-      const limits = firehoseProcessingLimits;
-      return {
-        type,
-        parameters,
-        lambdaArn,
-        numberOfRetries: number(value("NumberOfRetries"), "NumberOfRetries", limits.lambdaNumberOfRetriesRange, true) ?? limits.lambdaDefaultNumberOfRetries,
-        bufferSizeInMBs: number(value("BufferSizeInMBs"), "BufferSizeInMBs", limits.lambdaBufferSizeMiBRange, false) ?? limits.lambdaDefaultBufferSizeMiB,
-        bufferIntervalInSeconds:
-          number(value("BufferIntervalInSeconds"), "BufferIntervalInSeconds", limits.lambdaBufferIntervalSecondsRange, true) ??
-          limits.lambdaDefaultBufferIntervalSeconds,
-      };
-    }
+    case "Lambda":
+      return lambdaFrom(values, context);
     case "MetadataExtraction": {
-      const engine = value("JsonParsingEngine");
-      if (engine !== "JQ-1.6") throw invalidArgument(`JsonParsingEngine ${engine} is not supported; the supported engine is JQ-1.6.`);
-      return { type, parameters, metadataExtractionQuery: value("MetadataExtractionQuery") as string, jsonParsingEngine: engine };
+      const query = values.get("MetadataExtractionQuery");
+      if (query === undefined) throw invalidArgument("MetadataExtractionQuery is required when MetadataExtraction processor is used.");
+      if (values.get("JsonParsingEngine") !== "JQ-1.6") throw invalidArgument("MetaDataExtraction JSON Parsing Engine has to be one of JQ-1.6");
+      return { type, parameters: asGiven, metadataExtractionQuery: query, jsonParsingEngine: "JQ-1.6" };
     }
     case "RecordDeAggregation": {
-      const subRecordType = value("SubRecordType");
+      const subRecordType = values.get("SubRecordType");
       if (subRecordType !== "JSON" && subRecordType !== "DELIMITED") {
-        throw invalidArgument(`SubRecordType ${subRecordType} is not supported; it must be JSON or DELIMITED.`);
+        throw invalidArgument(`SubRecordType ${subRecordType ?? "(missing)"} is not supported for RecordDeAggregation; it must be JSON or DELIMITED.`);
       }
-      const delimiter = value("Delimiter");
-      if (subRecordType === "DELIMITED" && delimiter === undefined) throw invalidArgument("SubRecordType DELIMITED requires the parameter Delimiter.");
-      return { type, parameters, subRecordType, delimiterBase64: subRecordType === "DELIMITED" ? base64Delimiter(delimiter as string) : null };
+      const delimiter = values.get("Delimiter");
+      if (subRecordType === "JSON") return { type, parameters: asGiven, subRecordType, delimiterBase64: null };
+      if (delimiter === undefined) throw invalidArgument("Delimiter is required when SubRecordType is DELIMITED.");
+      if (!isBase64(delimiter)) throw invalidArgument(`Delimiter ${delimiter} must be base64-encoded (e.g. IyMjIw== for ####).`);
+      return { type, parameters: asGiven, subRecordType, delimiterBase64: delimiter };
     }
     case "AppendDelimiterToRecord": {
-      const delimiter = value("Delimiter");
-      return { type, parameters, delimiterBase64: delimiter === undefined ? Buffer.from("\n").toString("base64") : base64Delimiter(delimiter) };
+      const delimiter = values.get("Delimiter");
+      return { type, parameters: asGiven, delimiterBase64: (delimiter === undefined ? Buffer.from("\n") : delimiterBytes(delimiter)).toString("base64") };
     }
     case "Decompression": {
-      const format = value("CompressionFormat") ?? "GZIP";
+      const format = values.get("CompressionFormat") ?? "GZIP";
       if (format !== "GZIP") throw invalidArgument(`CompressionFormat ${format} is not supported for Decompression; it must be GZIP.`);
-      return { type, parameters, compressionFormat: format };
+      return { type, parameters: asGiven, compressionFormat: format };
     }
     case "CloudWatchLogProcessing": {
-      const extraction = value("DataMessageExtraction");
+      const extraction = values.get("DataMessageExtraction");
       if (extraction !== "true" && extraction !== "false") {
-        throw invalidArgument(`DataMessageExtraction ${extraction} is not supported; it must be true or false.`);
+        throw invalidArgument(`DataMessageExtraction ${extraction ?? "(missing)"} is not supported; it must be true or false.`);
       }
-      return { type, parameters, dataMessageExtraction: extraction === "true" };
+      return { type, parameters: asGiven, dataMessageExtraction: extraction === "true" };
     }
   }
 }
 
-function number(text: string | undefined, name: ParameterName, [min, max]: readonly [number, number], integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
+/**
+ * A Lambda processor, whose parameters Firehose stores with its defaults filled in and in a fixed order (which
+ * DescribeDeliveryStream shows): LambdaArn, NumberOfRetries, RoleArn, BufferSizeInMBs, BufferIntervalInSeconds.
+ * AWS does not range-check NumberOfRetries, nor does it require the function to exist; Freshet does require a URL
+ * for it, since it has nothing else to invoke.
+ */
+function lambdaFrom(values: ReadonlyMap<ParameterName, string>, context: ProcessingCheckContext): ProcessorSetting {
+  const lambdaArn = values.get("LambdaArn");
+  if (lambdaArn === undefined) throw invalidArgument("LambdaArn is required when Lambda processor is used.");
+  if (!lambdaArnPattern.test(lambdaArn)) throw invalidArgument("Invalid lambda ARN.");
+  const size = values.get("BufferSizeInMBs");
+  const interval = values.get("BufferIntervalInSeconds");
+  if ((size === undefined) !== (interval === undefined)) {
+    throw invalidArgument("Both BufferSizeInMBs and BufferIntervalInSeconds are required to configure buffering for lambda processor.");
+  }
+  const limits = firehoseProcessingLimits;
+  const bufferSizeInMBs = size === undefined ? limits.lambdaDefaultBufferSizeMiB : inRange(size, "BufferSizeInMBs", limits.lambdaBufferSizeMiBRange, false);
+  const bufferIntervalInSeconds =
+    interval === undefined ? limits.lambdaDefaultBufferIntervalSeconds : inRange(interval, "BufferIntervalInSeconds", limits.lambdaBufferIntervalSecondsRange, true);
+  if (lambdaFunctionUrl(lambdaArn, context.lambdaFunctions) === null) {
+    throw invalidArgument(
+      `Lambda function ${lambdaArn} has no URL in Freshet's settings: map its ARN to the URL of an HTTP endpoint acting as the function in firehose.lambdaFunctions.`,
+    );
+  }
+  const retries = values.get("NumberOfRetries") ?? String(limits.lambdaDefaultNumberOfRetries);
+  const stored: Array<[ParameterName, string]> = [
+    ["LambdaArn", lambdaArn],
+    ["NumberOfRetries", retries],
+    ["RoleArn", values.get("RoleArn") ?? context.roleArn],
+    ["BufferSizeInMBs", size ?? String(limits.lambdaDefaultBufferSizeMiB)],
+    ["BufferIntervalInSeconds", interval ?? String(limits.lambdaDefaultBufferIntervalSeconds)],
+  ];
+  return {
+    type: "Lambda",
+    parameters: stored.map(([name, value]) => ({ name, value })),
+    lambdaArn,
+    numberOfRetries: retriesHonoured(retries),
+    bufferSizeInMBs,
+    bufferIntervalInSeconds,
+  };
+}
+
+/** NumberOfRetries as Freshet honours it: a count that is not one falls back to AWS's default, a huge one is capped. */
+function retriesHonoured(text: string): number {
+  const limits = firehoseProcessingLimits;
+  if (!/^\s*\d+\s*$/.test(text)) return limits.lambdaDefaultNumberOfRetries;
+  return Math.min(Number(text), limits.lambdaMaxNumberOfRetries);
+}
+
+function inRange(text: string, name: ParameterName, [min, max]: readonly [number, number], integer: boolean): number {
   const value = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || (integer && !Number.isInteger(value)) || value < min || value > max) {
     throw invalidArgument(`${name} must be ${integer ? "an integer" : "a number"} between ${min} and ${max}; got ${text}.`);
@@ -220,14 +242,23 @@ function number(text: string | undefined, name: ParameterName, [min, max]: reado
   return value;
 }
 
-/** A delimiter parameter is base64 (`IyMjIw==` for `####`). */
-function base64Delimiter(text: string): string {
+function isBase64(text: string): boolean {
   const bytes = Buffer.from(text, "base64");
-  if (bytes.length === 0 || bytes.toString("base64") !== text) throw invalidArgument(`Delimiter ${text} is not valid base64-encoded text.`);
-  return text;
+  return bytes.length > 0 && bytes.toString("base64") === text;
 }
 
-/** ProcessingConfiguration as DescribeDeliveryStream shows it: the processors and parameters as given. */
+/**
+ * AppendDelimiterToRecord's Delimiter: base64 as elsewhere, but tools commonly pass the escaped text `\n` (a
+ * backslash and an n), which AWS accepts; base64 is decoded, anything else is read as text with `\n`, `\r`, `\t`
+ * and `\\` escapes.
+ */
+function delimiterBytes(text: string): Buffer {
+  if (isBase64(text)) return Buffer.from(text, "base64");
+  const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", "\\": "\\" };
+  return Buffer.from(text.replace(/\\([nrt\\])/g, (_, c: string) => escapes[c] as string));
+}
+
+/** ProcessingConfiguration as DescribeDeliveryStream shows it: a Lambda's parameters as stored, others as given. */
 export function processingConfigurationOf(settings: ProcessingSettings): ProcessingConfigurationInput {
   return {
     Enabled: settings.enabled,
