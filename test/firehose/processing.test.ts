@@ -251,6 +251,11 @@ test("Lambda: a function nobody answers for fails its records after the retries"
   assert.match(outcome.failed[0]?.errorMessage ?? "", /could not be reached/);
 });
 
+test("Lambda: a function the settings no longer map fails its records (Lambda.ResourceNotFound)", { timeout: 10_000 }, async () => {
+  const outcome = await process(lambdaSettings(), records("a"), context(new ManualClock(), { lambdaFunctions: {} }));
+  assert.deepEqual(outcome.failed.map((f) => [f.errorCode, f.attemptsMade]), [["Lambda.ResourceNotFound", 1]]);
+});
+
 test("Lambda: batches hold at most BufferSizeInMBs of data; a qualified ARN uses its function's URL", { timeout: 10_000 }, async () => {
   events.length = 0;
   handlers = [each((data) => ({ result: "Ok", data: b64(data) }))];

@@ -45,7 +45,8 @@ function subscriptionPayload(data: Buffer): SubscriptionPayload | null {
     const { messageType, logEvents } = payload as Record<string, unknown>;
     if (typeof messageType !== "string") return null;
     if (messageType !== "DATA_MESSAGE") return { messageType, logEvents: [] };
-    if (!Array.isArray(logEvents) || !logEvents.every((event) => typeof (event as { message?: unknown })?.message === "string")) return null;
+    const messages = Array.isArray(logEvents) && logEvents.every((event) => typeof (event as { message?: unknown })?.message === "string");
+    if (!messages) return null;
     return { messageType, logEvents: logEvents as SubscriptionPayload["logEvents"] };
   } catch {
     return null;

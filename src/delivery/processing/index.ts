@@ -42,12 +42,10 @@ function processorFor(setting: ProcessorSetting, context: ProcessingContext): Pr
         setting.subRecordType,
         setting.delimiterBase64 === null ? null : Buffer.from(setting.delimiterBase64, "base64"),
       );
-    case "Lambda": {
-      const url = lambdaFunctionUrl(setting.lambdaArn, context.lambdaFunctions);
-      if (url === null) throw new Error(`No URL is configured for Lambda function ${setting.lambdaArn} (firehose.lambdaFunctions).`);
+    case "Lambda":
       return lambdaProcessor({
         lambdaArn: setting.lambdaArn,
-        url,
+        url: lambdaFunctionUrl(setting.lambdaArn, context.lambdaFunctions),
         numberOfRetries: setting.numberOfRetries,
         bufferSizeInMBs: setting.bufferSizeInMBs,
         deliveryStreamArn: context.deliveryStreamArn,
@@ -55,12 +53,14 @@ function processorFor(setting: ProcessorSetting, context: ProcessingContext): Pr
         ...(context.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: context.sourceKinesisStreamArn }),
         clock: context.clock,
       });
-    }
     case "MetadataExtraction":
       return metadataExtractionProcessor(setting.metadataExtractionQuery, context.clock);
     case "AppendDelimiterToRecord": {
       const delimiter = Buffer.from(setting.delimiterBase64, "base64");
-      return async (records) => ({ delivered: records.map((record) => ({ ...record, data: Buffer.concat([record.data, delimiter]) })), failed: [] });
+      return async (records) => ({
+        delivered: records.map((record) => ({ ...record, data: Buffer.concat([record.data, delimiter]) })),
+        failed: [],
+      });
     }
   }
 }

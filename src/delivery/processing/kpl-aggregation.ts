@@ -14,7 +14,9 @@ import type { DeliveryRecord, ProcessingOutcome } from "../pipeline.js";
 const magic = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const digestBytes = 16;
 
-const tagType = new protobuf.Type("Tag").add(new protobuf.Field("key", 1, "string", "required")).add(new protobuf.Field("value", 2, "string"));
+const tagType = new protobuf.Type("Tag")
+  .add(new protobuf.Field("key", 1, "string", "required"))
+  .add(new protobuf.Field("value", 2, "string"));
 const userRecordType = new protobuf.Type("Record")
   .add(new protobuf.Field("partition_key_index", 1, "uint64", "required"))
   .add(new protobuf.Field("explicit_hash_key_index", 2, "uint64"))

@@ -16,11 +16,12 @@
 import { randomUUID } from "node:crypto";
 import { firehoseProcessingLimits } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
-import type { DeliveryRecord, FailedRecord, ProcessingOutcome } from "../pipeline.js";
+import type { DeliveryRecord, FailedRecord, ProcessingOutcome, Processor } from "../pipeline.js";
 
 export interface LambdaProcessorOptions {
   readonly lambdaArn: string;
-  readonly url: string;
+  /** Null when `firehose.lambdaFunctions` no longer maps the function (settings changed since the stream was made). */
+  readonly url: string | null;
   readonly numberOfRetries: number;
   readonly bufferSizeInMBs: number;
   readonly deliveryStreamArn: string;
@@ -40,7 +41,10 @@ interface Failure {
  * processing-failed records as observed against the real service. `invalidReturn` codes are Freshet's own wording.
  */
 const failures = {
-  functionError: { errorCode: "Lambda.FunctionError", errorMessage: "The Lambda function was successfully invoked but it returned an error result." },
+  functionError: {
+    errorCode: "Lambda.FunctionError",
+    errorMessage: "The Lambda function was successfully invoked but it returned an error result.",
+  },
   timedOut: {
     errorCode: "Lambda.FunctionTimedOut",
     errorMessage: "Firehose encountered timeout errors when calling AWS Lambda. The maximum supported function timeout is 5 minutes.",
@@ -48,11 +52,13 @@ const failures = {
   jsonProcessing: {
     errorCode: "Lambda.JsonProcessingException",
     errorMessage:
-      "There was an error parsing returned records from the Lambda function. Ensure that the returned records follow the status model required by Firehose.",
+      "There was an error parsing returned records from the Lambda function. " +
+      "Ensure that the returned records follow the status model required by Firehose.",
   },
   duplicatedRecordId: {
     errorCode: "Lambda.DuplicatedRecordId",
-    errorMessage: "Multiple records were returned with the same record Id. Ensure that the Lambda function returns a unique record Id for each record.",
+    errorMessage:
+      "Multiple records were returned with the same record Id. Ensure that the Lambda function returns a unique record Id for each record.",
   },
   missingRecordId: {
     errorCode: "Lambda.MissingRecordId",
@@ -62,10 +68,20 @@ const failures = {
   nullData: {
     errorCode: "Lambda.InvalidReturnFormat",
     errorMessage:
-      "The data field cannot be null when the SourceType is DirectPut or KinesisStreamAsSource and processing result is Ok. The value field cannot be null when the SourceType is MSKAsSource and processing result is Ok.",
+      "The data field cannot be null when the SourceType is DirectPut or KinesisStreamAsSource and processing result is Ok. " +
+      "The value field cannot be null when the SourceType is MSKAsSource and processing result is Ok.",
   },
-  invalidResult: { errorCode: "Lambda.InvalidReturnFormat", errorMessage: "The result field must be one of Ok, Dropped or ProcessingFailed." },
+  invalidResult: {
+    errorCode: "Lambda.InvalidReturnFormat",
+    errorMessage: "The result field must be one of Ok, Dropped or ProcessingFailed.",
+  },
   invalidData: { errorCode: "Lambda.InvalidReturnFormat", errorMessage: "The data field must be base64 encoded." },
+  resourceNotFound: {
+    errorCode: "Lambda.ResourceNotFound",
+    errorMessage:
+      "The specified Lambda function does not exist. Use a different function that does exist. " +
+      "(Freshet: map the function's ARN to a URL in firehose.lambdaFunctions.)",
+  },
   invalidPartitionKeys: {
     errorCode: "Lambda.InvalidReturnFormat",
     errorMessage: "metadata.partitionKeys must be an object whose values are strings.",
@@ -84,7 +100,7 @@ type Verdict =
   | { readonly kind: "dropped" }
   | { readonly kind: "failed"; readonly failure: Failure };
 
-export function lambdaProcessor(options: LambdaProcessorOptions): (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome> {
+export function lambdaProcessor(options: LambdaProcessorOptions): Processor {
   return async (records) => {
     const delivered: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
@@ -119,17 +135,26 @@ function batches(records: readonly DeliveryRecord[], bufferSizeInMBs: number): D
 async function invokeWithRetries(batch: readonly DeliveryRecord[], options: LambdaProcessorOptions): Promise<ProcessingOutcome> {
   // Record ids are stable across retries; each attempt is a new invocation.
   const recordIds = batch.map((record, i) => `${String(record.offset).padStart(20, "0")}${String(i).padStart(6, "0")}`);
+  const url = options.url;
+  if (url === null) return outcomeOf(batch, batch.map(() => ({ kind: "failed", failure: failures.resourceNotFound })), 1, options);
   let attemptsMade = 0;
   for (;;) {
     attemptsMade++;
-    const answer = await invoke(batch, recordIds, options);
+    const answer = await invoke(url, batch, recordIds, options);
     if (typeof answer === "string") return outcomeOf(batch, verdictsOf(answer, recordIds), attemptsMade, options);
-    if (attemptsMade > options.numberOfRetries) return outcomeOf(batch, batch.map(() => ({ kind: "failed", failure: answer })), attemptsMade, options);
+    if (attemptsMade > options.numberOfRetries) {
+      return outcomeOf(batch, batch.map(() => ({ kind: "failed", failure: answer })), attemptsMade, options);
+    }
   }
 }
 
 /** The function's reply body, or why there is none. */
-async function invoke(batch: readonly DeliveryRecord[], recordIds: readonly string[], options: LambdaProcessorOptions): Promise<string | Failure> {
+async function invoke(
+  url: string,
+  batch: readonly DeliveryRecord[],
+  recordIds: readonly string[],
+  options: LambdaProcessorOptions,
+): Promise<string | Failure> {
   const event = {
     invocationId: randomUUID(),
     deliveryStreamArn: options.deliveryStreamArn,
@@ -153,7 +178,7 @@ async function invoke(batch: readonly DeliveryRecord[], recordIds: readonly stri
     })),
   };
   try {
-    const response = await fetch(options.url, {
+    const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(event),
@@ -167,7 +192,7 @@ async function invoke(batch: readonly DeliveryRecord[], recordIds: readonly stri
     return body;
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") return failures.timedOut;
-    return unreachable(options.url, error);
+    return unreachable(url, error);
   }
 }
 
@@ -209,7 +234,12 @@ function verdictOf(entry: Record<string, unknown>): Verdict {
   return { kind: "ok", data: Buffer.from(data, "base64"), partitionKeys: (keys as Record<string, string> | undefined) ?? null };
 }
 
-function outcomeOf(batch: readonly DeliveryRecord[], verdicts: readonly Verdict[], attemptsMade: number, options: LambdaProcessorOptions): ProcessingOutcome {
+function outcomeOf(
+  batch: readonly DeliveryRecord[],
+  verdicts: readonly Verdict[],
+  attemptsMade: number,
+  options: LambdaProcessorOptions,
+): ProcessingOutcome {
   const delivered: DeliveryRecord[] = [];
   const failed: FailedRecord[] = [];
   batch.forEach((record, i) => {

@@ -8,7 +8,7 @@
  */
 import { raw as runJq } from "jq-wasm";
 import type { Clock } from "../../util/clock.js";
-import type { DeliveryRecord, FailedRecord, ProcessingOutcome } from "../pipeline.js";
+import type { DeliveryRecord, FailedRecord, Processor } from "../pipeline.js";
 
 /** Records per jq call: bounds the size of one call's input and output strings. */
 const recordsPerCall = 1000;
@@ -16,7 +16,7 @@ const errorCode = "DynamicPartitioning.MetadataExtractionFailed";
 
 type Extraction = { readonly keys: Record<string, string> } | { readonly error: string };
 
-export function metadataExtractionProcessor(query: string, clock: Clock): (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome> {
+export function metadataExtractionProcessor(query: string, clock: Clock): Processor {
   // Each record's results come back as {"ok": [outputs…]} or {"error": message}, so one failure cannot hide others.
   const filter = `map(try {ok: [(${query})]} catch {error: tostring})`;
   return async (records) => {
@@ -60,7 +60,8 @@ function extractionOf(result: unknown): Extraction {
   if (ok === undefined) return { error: `The MetadataExtractionQuery failed on the record: ${error ?? "no result"}` };
   const [output] = ok;
   if (ok.length !== 1 || typeof output !== "object" || output === null || Array.isArray(output)) {
-    return { error: `The MetadataExtractionQuery must give one JSON object of partition keys; it gave ${ok.map((o) => JSON.stringify(o)).join(", ") || "nothing"}` };
+    const gave = ok.map((o) => JSON.stringify(o)).join(", ") || "nothing";
+    return { error: `The MetadataExtractionQuery must give one JSON object of partition keys; it gave ${gave}` };
   }
   const keys: Record<string, string> = {};
   for (const [key, value] of Object.entries(output as Record<string, unknown>)) {

@@ -5,12 +5,12 @@
  * in AWS (where MetadataExtraction then refuses it as non-JSON).
  */
 import { firehoseProcessingLimits } from "../../config/limits.js";
-import type { DeliveryRecord, ProcessingOutcome } from "../pipeline.js";
+import type { DeliveryRecord, Processor } from "../pipeline.js";
 
 export function recordDeaggregationProcessor(
   subRecordType: "JSON" | "DELIMITED",
   delimiter: Buffer | null,
-): (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome> {
+): Processor {
   const split = subRecordType === "JSON" ? splitJsonObjects : (data: Buffer) => splitDelimited(data, delimiter as Buffer);
   return async (records) => ({
     delivered: records.flatMap((record) => {

@@ -1,10 +1,10 @@
 /**
  * A Firehose stream's ProcessingConfiguration as the domain keeps it (plain JSON, so it is stored with the stream):
  * the processors in the order they were given, each with its parameters already checked and defaulted, and the
- * parameters exactly as given, which DescribeDeliveryStream echoes back.
+ * parameters as DescribeDeliveryStream shows them (a Lambda processor's with AWS's defaults filled in, others as given).
  */
 
-/** A ProcessorParameter as the user gave it. */
+/** A ProcessorParameter as DescribeDeliveryStream shows it. */
 export interface ProcessorParameterSetting {
   readonly name: string;
   readonly value: string;
@@ -26,12 +26,17 @@ export type ProcessorSetting =
   | (Given & {
       readonly type: "Lambda";
       readonly lambdaArn: string;
+      /** As honoured: NumberOfRetries, or 3 when it is not a count (AWS does not check it). */
       readonly numberOfRetries: number;
       readonly bufferSizeInMBs: number;
       readonly bufferIntervalInSeconds: number;
     })
   | (Given & { readonly type: "MetadataExtraction"; readonly metadataExtractionQuery: string; readonly jsonParsingEngine: "JQ-1.6" })
-  | (Given & { readonly type: "AppendDelimiterToRecord"; readonly delimiterBase64: string });
+  | (Given & {
+      readonly type: "AppendDelimiterToRecord";
+      /** The bytes appended to each record, base64 (a newline unless a Delimiter was given). */
+      readonly delimiterBase64: string;
+    });
 
 export type ProcessorType = ProcessorSetting["type"];
 

@@ -107,7 +107,10 @@ type GivenParameters = ReadonlyArray<{ ParameterName: ParameterName; ParameterVa
  * The domain settings of a ProcessingConfiguration, checked as Firehose checks it (AWS's wording where known); null
  * when none was given. An update replaces the whole configuration, so it is checked on its own.
  */
-export function processingFrom(input: ProcessingConfigurationInput | undefined, context: ProcessingCheckContext): ProcessingSettings | null {
+export function processingFrom(
+  input: ProcessingConfigurationInput | undefined,
+  context: ProcessingCheckContext,
+): ProcessingSettings | null {
   if (input === undefined) {
     if (context.dynamicPartitioningEnabled) throw partitioningWithoutKeys();
     return null;
@@ -152,13 +155,16 @@ function processorFrom(type: ProcessorType, given: GivenParameters, context: Pro
     case "MetadataExtraction": {
       const query = values.get("MetadataExtractionQuery");
       if (query === undefined) throw invalidArgument("MetadataExtractionQuery is required when MetadataExtraction processor is used.");
-      if (values.get("JsonParsingEngine") !== "JQ-1.6") throw invalidArgument("MetaDataExtraction JSON Parsing Engine has to be one of JQ-1.6");
+      if (values.get("JsonParsingEngine") !== "JQ-1.6") {
+        throw invalidArgument("MetaDataExtraction JSON Parsing Engine has to be one of JQ-1.6");
+      }
       return { type, parameters: asGiven, metadataExtractionQuery: query, jsonParsingEngine: "JQ-1.6" };
     }
     case "RecordDeAggregation": {
       const subRecordType = values.get("SubRecordType");
       if (subRecordType !== "JSON" && subRecordType !== "DELIMITED") {
-        throw invalidArgument(`SubRecordType ${subRecordType ?? "(missing)"} is not supported for RecordDeAggregation; it must be JSON or DELIMITED.`);
+        const given = subRecordType ?? "(missing)";
+        throw invalidArgument(`SubRecordType ${given} is not supported for RecordDeAggregation; it must be JSON or DELIMITED.`);
       }
       const delimiter = values.get("Delimiter");
       if (subRecordType === "JSON") return { type, parameters: asGiven, subRecordType, delimiterBase64: null };
@@ -168,7 +174,8 @@ function processorFrom(type: ProcessorType, given: GivenParameters, context: Pro
     }
     case "AppendDelimiterToRecord": {
       const delimiter = values.get("Delimiter");
-      return { type, parameters: asGiven, delimiterBase64: (delimiter === undefined ? Buffer.from("\n") : delimiterBytes(delimiter)).toString("base64") };
+      const bytes = delimiter === undefined ? Buffer.from("\n") : delimiterBytes(delimiter);
+      return { type, parameters: asGiven, delimiterBase64: bytes.toString("base64") };
     }
     case "Decompression": {
       const format = values.get("CompressionFormat") ?? "GZIP";
@@ -201,12 +208,16 @@ function lambdaFrom(values: ReadonlyMap<ParameterName, string>, context: Process
     throw invalidArgument("Both BufferSizeInMBs and BufferIntervalInSeconds are required to configure buffering for lambda processor.");
   }
   const limits = firehoseProcessingLimits;
-  const bufferSizeInMBs = size === undefined ? limits.lambdaDefaultBufferSizeMiB : inRange(size, "BufferSizeInMBs", limits.lambdaBufferSizeMiBRange, false);
+  const bufferSizeInMBs =
+    size === undefined ? limits.lambdaDefaultBufferSizeMiB : inRange(size, "BufferSizeInMBs", limits.lambdaBufferSizeMiBRange, false);
   const bufferIntervalInSeconds =
-    interval === undefined ? limits.lambdaDefaultBufferIntervalSeconds : inRange(interval, "BufferIntervalInSeconds", limits.lambdaBufferIntervalSecondsRange, true);
+    interval === undefined
+      ? limits.lambdaDefaultBufferIntervalSeconds
+      : inRange(interval, "BufferIntervalInSeconds", limits.lambdaBufferIntervalSecondsRange, true);
   if (lambdaFunctionUrl(lambdaArn, context.lambdaFunctions) === null) {
     throw invalidArgument(
-      `Lambda function ${lambdaArn} has no URL in Freshet's settings: map its ARN to the URL of an HTTP endpoint acting as the function in firehose.lambdaFunctions.`,
+      `Lambda function ${lambdaArn} has no URL in Freshet's settings: ` +
+        "map its ARN to the URL of an HTTP endpoint acting as the function in firehose.lambdaFunctions.",
     );
   }
   const retries = values.get("NumberOfRetries") ?? String(limits.lambdaDefaultNumberOfRetries);
