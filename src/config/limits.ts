@@ -256,3 +256,26 @@ export const formatConversionDefaults = {
   /** With format conversion, the S3 buffer must be at least this large (SizeInMBs 64–128). */
   minBufferSizeMiB: 64,
 } as const;
+
+/** Firehose data processing (ProcessingConfiguration), as the Firehose developer guide states it. */
+export const firehoseProcessingLimits = {
+  /** Lambda processor BufferSizeInMBs: 0.2–3 MB, default 1 MB (the records sent in one invocation). */
+  lambdaBufferSizeMiBRange: [0.2, 3] as const,
+  lambdaDefaultBufferSizeMiB: 1,
+  /** Lambda processor BufferIntervalInSeconds: 0–900, default 60. */
+  lambdaBufferIntervalSecondsRange: [0, 900] as const,
+  lambdaDefaultBufferIntervalSeconds: 60,
+  /** Lambda processor NumberOfRetries: a failed invocation is retried 3 times by default; AWS checks no range. */
+  lambdaDefaultNumberOfRetries: 3,
+  /** Freshet's own: a larger NumberOfRetries is honoured as this many (retries are immediate, and block the loop). */
+  lambdaMaxNumberOfRetries: 100,
+  /** Firehose waits at most 5 minutes for a Lambda invocation. */
+  lambdaInvocationTimeoutMs: 5 * 60 * 1000,
+  /** Lambda's synchronous invocation payload limit, request and response. */
+  lambdaPayloadMaxBytes: 6 * 1000 * 1000,
+  /** RecordDeAggregation (JSON or DELIMITED) splits a record into at most 500; a record holding more passes whole. */
+  deaggregationMaxSubRecords: 500,
+  /** DynamicPartitioningConfiguration RetryOptions.DurationInSeconds: 0–7200, default 300. */
+  dynamicPartitioningRetrySecondsRange: [0, 7200] as const,
+  dynamicPartitioningDefaultRetrySeconds: 300,
+} as const;
