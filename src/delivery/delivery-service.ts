@@ -11,6 +11,8 @@ import type { Clock } from "../util/clock.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { DeliveryLoop } from "./delivery-loop.js";
 import { DeliveryError, type DeliveryErrorCode, deliveryStreamExists, deliveryStreamNotFound, invalidArgument, limitExceeded, resourceInUse } from "./errors.js";
+import type { ShardReader } from "../streams/shard-reader.js";
+import { KinesisSourcePump, type SourcePositions, sourcePositionsNamespace } from "./kinesis-source.js";
 import type { ObjectWriter } from "./local-objects.js";
 import {
   checkpointsNamespace,
@@ -31,6 +33,8 @@ export interface DeliveryServiceOptions {
   readonly retryDelayMs?: number;
   /** Enforce the per-stream ingest quotas (`firehoseLimits.ingest*`), as `limits: on` does. */
   readonly throughputLimits?: boolean;
+  /** The Kinesis domain's internal reader, for KinesisStreamAsSource streams (without it they cannot be created). */
+  readonly kinesis?: ShardReader;
 }
 
 /** A stream's ingest allowance, in memory (a restart starts it afresh). */
@@ -44,6 +48,8 @@ const slowDown = "Slow down.";
 
 export interface CreateDeliveryStreamInput {
   readonly destination: S3DestinationRecord;
+  /** KinesisStreamAsSource: the Kinesis stream to read (it must exist) and the role (recorded only). */
+  readonly source?: { readonly kinesisStreamArn: string; readonly roleArn: string };
   readonly tags: { [key: string]: string };
 }
 
@@ -54,6 +60,8 @@ export type PutResult =
 
 export class DeliveryService {
   private readonly loops = new Map<string, DeliveryLoop>();
+  /** KinesisStreamAsSource streams' source pumps, by stream key. */
+  private readonly pumps = new Map<string, KinesisSourcePump>();
   private readonly ingest = new Map<string, IngestBuckets>();
   /** Control-plane changes of one stream run one at a time; one arriving meanwhile gets ResourceInUseException. */
   private readonly busy = new Set<string>();
@@ -82,6 +90,7 @@ export class DeliveryService {
       if (logName.startsWith(deliveryLogPrefix) && !owned.has(logName)) await this.log.deleteLog(logName);
     }
     for (const stream of this.all()) this.startLoop(stream);
+    for (const stream of this.all()) if (stream.source !== undefined) this.startPump(stream);
   }
 
   all(region?: string): DeliveryStreamRecord[] {
@@ -111,10 +120,12 @@ export class DeliveryService {
         throw limitExceeded(`You have already consumed your firehose quota of ${firehoseLimits.deliveryStreamsPerRegion} hoses.`);
       }
       const createdAt = this.clock.now();
+      const positions = input.source === undefined ? undefined : this.startingPositions(input.source.kinesisStreamArn);
       const stream: DeliveryStreamRecord = {
         region: ref.region,
         name: ref.name,
-        type: "DirectPut",
+        type: input.source === undefined ? "DirectPut" : "KinesisStreamAsSource",
+        ...(input.source === undefined ? {} : { source: { ...input.source, deliveryStartTimestamp: createdAt } }),
         createdAt,
         versionId: 1,
         logName: `${deliveryLogPrefix}${ref.region}/${ref.name}/${createdAt}`,
@@ -126,8 +137,10 @@ export class DeliveryService {
       await this.metadata.commit([
         { op: "put", namespace: deliveryStreamsNamespace, key, value: stream as unknown as JsonValue },
         { op: "put", namespace: checkpointsNamespace, key, value: 0 },
+        ...(positions === undefined ? [] : [{ op: "put" as const, namespace: sourcePositionsNamespace, key, value: positions as unknown as JsonValue }]),
       ]);
       this.startLoop(stream);
+      if (stream.source !== undefined) this.startPump(stream);
       return stream;
     });
   }
@@ -137,6 +150,9 @@ export class DeliveryService {
     const key = deliveryStreamKey(ref);
     await this.exclusively(key, ref, async () => {
       const stream = this.get(ref);
+      const pump = this.pumps.get(key);
+      this.pumps.delete(key);
+      await pump?.stop();
       const loop = this.loops.get(key);
       this.loops.delete(key);
       await loop?.stop("abandon");
@@ -144,6 +160,7 @@ export class DeliveryService {
       await this.metadata.commit([
         { op: "delete", namespace: deliveryStreamsNamespace, key },
         { op: "delete", namespace: checkpointsNamespace, key },
+        { op: "delete", namespace: sourcePositionsNamespace, key },
       ]);
       await this.log.deleteLog(stream.logName);
     });
@@ -157,6 +174,7 @@ export class DeliveryService {
    */
   async putRecords(ref: DeliveryStreamRef, records: readonly Buffer[]): Promise<PutResult[]> {
     const stream = this.get(ref);
+    if (stream.type === "KinesisStreamAsSource") throw invalidArgument("This operation is not permitted on KinesisStreamAsSource delivery stream type.");
     if (this.stopped) throw new DeliveryError("ServiceUnavailableException", `The server is shutting down. ${slowDown}`);
     const admitted = this.admit(stream, records);
     const accepted = records.filter((_, i) => admitted[i]);
@@ -242,6 +260,8 @@ export class DeliveryService {
 
   /** Resolves once every loop has read every acknowledged record and written every object due by the clock (tests). */
   async whenIdle(): Promise<void> {
+    // Sources first: what a pump copies is then on the log for the loops to read.
+    await Promise.all([...this.pumps.values()].map((pump) => pump.whenIdle()));
     await Promise.all([...this.loops.values()].map((loop) => loop.whenIdle()));
   }
 
@@ -253,6 +273,8 @@ export class DeliveryService {
   /** Graceful stop: every loop flushes what it has buffered and ends. Call after requests have stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.all([...this.pumps.values()].map((pump) => pump.stop()));
+    this.pumps.clear();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop("flush")));
     this.loops.clear();
   }
@@ -276,6 +298,39 @@ export class DeliveryService {
       retryDelayMs: this.options.retryDelayMs ?? deliveryDefaults.retryDelayMs,
     });
     this.loops.set(key, loop);
+  }
+
+  /** Whether a KinesisStreamAsSource stream's pump stopped because its Kinesis stream was deleted (logs, tests). */
+  sourceDeleted(ref: DeliveryStreamRef): boolean {
+    return this.pumps.get(deliveryStreamKey(ref))?.sourceDeleted ?? false;
+  }
+
+  /** LATEST in every shard of the Kinesis stream now: where a new Firehose stream starts reading, as AWS's does. */
+  private startingPositions(kinesisStreamArn: string): SourcePositions {
+    const source = this.options.kinesis?.findByArn(kinesisStreamArn);
+    if (source === undefined) {
+      const name = kinesisStreamArn.slice(kinesisStreamArn.lastIndexOf("/") + 1);
+      throw invalidArgument(`Stream ${name} under account ${kinesisStreamArn.split(":")[4]} not found.`);
+    }
+    return { region: source.region, name: source.name, createdAt: source.createdAt, offsets: this.options.kinesis!.latestOffsets(source) };
+  }
+
+  private startPump(stream: DeliveryStreamRecord): void {
+    const key = deliveryStreamKey(stream);
+    const positions = this.metadata.get(sourcePositionsNamespace, key) as unknown as SourcePositions | undefined;
+    if (this.options.kinesis === undefined || positions === undefined) {
+      this.options.onError?.(stream, new Error("no Kinesis reader or source positions"), "the source pump cannot start");
+      return;
+    }
+    const pump = new KinesisSourcePump(stream, positions, {
+      log: this.log,
+      reader: this.options.kinesis,
+      commitPositions: (current, next) =>
+        this.metadata.commit([{ op: "put", namespace: sourcePositionsNamespace, key: deliveryStreamKey(current), value: next as unknown as JsonValue }]),
+      onError: (current, error, what) => this.options.onError?.(current, error, what),
+      retryDelayMs: this.options.retryDelayMs ?? deliveryDefaults.retryDelayMs,
+    });
+    this.pumps.set(key, pump);
   }
 
   private async exclusively<T>(key: string, ref: DeliveryStreamRef, section: () => Promise<T>): Promise<T> {

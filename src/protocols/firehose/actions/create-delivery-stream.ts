@@ -2,6 +2,7 @@ import { invalidArgument } from "../../../delivery/errors.js";
 import { deliveryStreamArn } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { destinationFrom } from "../destinations.js";
+import { kinesisStreamSourceConfiguration, sourceFrom } from "../kinesis-source.js";
 import { checkTags } from "../tags.js";
 import {
   deliveryStreamName,
@@ -14,7 +15,6 @@ import {
 
 /** Sources, destinations and settings Freshet does not support yet: kept in the shape, refused by name. */
 const unsupportedMembers = {
-  KinesisStreamSourceConfiguration: unsupported,
   MSKSourceConfiguration: unsupported,
   DatabaseSourceConfiguration: unsupported,
   DeliveryStreamEncryptionConfigurationInput: unsupported,
@@ -41,13 +41,13 @@ export const createDeliveryStream = firehoseAction({
       },
       S3DestinationConfiguration: s3DestinationConfiguration,
       ExtendedS3DestinationConfiguration: extendedS3DestinationConfiguration,
+      KinesisStreamSourceConfiguration: kinesisStreamSourceConfiguration,
       Tags: tagList,
       ...unsupportedMembers,
     },
   },
   async handle(input, { delivery }, { region }) {
-    const type = input.DeliveryStreamType ?? "DirectPut";
-    if (type !== "DirectPut") throw invalidArgument(`DeliveryStreamType ${type} is not supported by Freshet yet; only DirectPut is.`);
+    const source = sourceFrom(input);
     const given = input as Record<string, unknown>;
     for (const member of Object.keys(unsupportedMembers)) {
       if (given[member] !== undefined) throw invalidArgument(`${member} is not supported by Freshet yet.`);
@@ -59,7 +59,7 @@ export const createDeliveryStream = firehoseAction({
     }
     const destination = extended !== undefined ? destinationFrom(extended, true) : destinationFrom(plain!, false);
     const tags = checkTags(input.Tags ?? []);
-    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags });
+    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags, ...(source === undefined ? {} : { source }) });
     return { DeliveryStreamARN: deliveryStreamArn(region, input.DeliveryStreamName) };
   },
 });

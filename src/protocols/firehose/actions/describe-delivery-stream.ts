@@ -2,6 +2,7 @@ import { firehoseLimits } from "../../../config/limits.js";
 import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { configurationOf } from "../destinations.js";
+import { sourceDescription } from "../kinesis-source.js";
 import { deliveryStreamName } from "../members.js";
 
 export const describeDeliveryStream = firehoseAction({
@@ -25,6 +26,7 @@ export const describeDeliveryStream = firehoseAction({
         DeliveryStreamStatus: delivery.status(stream),
         DeliveryStreamEncryptionConfiguration: { Status: "DISABLED" },
         DeliveryStreamType: stream.type,
+        ...sourceDescription(stream),
         VersionId: String(stream.versionId),
         CreateTimestamp: new Date(stream.createdAt),
         ...(stream.updatedAt === undefined ? {} : { LastUpdateTimestamp: new Date(stream.updatedAt) }),
