@@ -1,7 +1,9 @@
 /**
  * Firehose streams: their definitions in the metadata store, their records on the log (one log per stream, one
  * partition), and one DeliveryLoop each that writes the records to the destination. An acknowledged PutRecord or
- * PutRecordBatch is on the log, durable under the store's fsync policy, before it is answered.
+ * PutRecordBatch is on the log, durable under the store's fsync policy, before it is answered. A stream whose source
+ * is a Kinesis data stream (KinesisStreamAsSource) refuses both; its source pump (kinesis-source.ts) copies the
+ * Kinesis stream's records onto the same log instead.
  */
 import { createHash } from "node:crypto";
 import { deliveryDefaults, firehoseLimits, firehoseTimings } from "../config/limits.js";

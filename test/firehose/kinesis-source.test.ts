@@ -1,7 +1,9 @@
 /**
  * Firehose streams reading a Kinesis data stream (DeliveryStreamType KinesisStreamAsSource), end to end through
  * the AWS SDK v3 Kinesis and Firehose clients: every shard read, each record delivered once and in order per
- * partition key, across splits and merges and a graceful restart; LATEST at creation; AWS's refusals.
+ * partition key, across splits and merges and a graceful restart; LATEST at creation; AWS's refusals. Then the
+ * domain on memory stores, for what the wire cannot show: the copies' Kinesis metadata, records lost to the
+ * source's retention while the pump was not running, and the shard reader waking on a reshard.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,6 +18,16 @@ import {
   PutRecordCommand,
 } from "@aws-sdk/client-firehose";
 import { CreateStreamCommand, DeleteStreamCommand, type KinesisClient, MergeShardsCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { DeliveryService } from "../../src/delivery/delivery-service.js";
+import { kinesisMetadataOf } from "../../src/delivery/kinesis-source.js";
+import type { ObjectWriter } from "../../src/delivery/local-objects.js";
+import type { DeliveryStreamRecord, S3DestinationRecord } from "../../src/delivery/model.js";
+import { MemoryLogStore } from "../../src/storage/memory/memory-log-store.js";
+import { MemoryMetadataStore } from "../../src/storage/memory/memory-metadata-store.js";
+import { RecordsService } from "../../src/streams/records-service.js";
+import { ShardReader } from "../../src/streams/shard-reader.js";
+import { StreamCatalog } from "../../src/streams/stream-catalog.js";
+import { StreamsService } from "../../src/streams/streams-service.js";
 import { ManualClock } from "../support/clock.js";
 import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
 import { awsError, kinesisClient } from "../support/kinesis.js";
@@ -234,4 +246,98 @@ test("the Kinesis stream deleted under it: the pump stops and logs, the server a
   const { DeliveryStreamDescription: description } = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: "orphan" }));
   assert.equal(description?.DeliveryStreamName, "orphan");
   await firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: "orphan" }));
+});
+
+/** The Firehose and Kinesis domains on shared memory stores; `services()` makes a new DeliveryService over them. */
+function domain() {
+  const clock = new ManualClock(start);
+  const metadata = new MemoryMetadataStore();
+  const log = new MemoryLogStore(clock);
+  const streams = new StreamsService(new StreamCatalog(metadata, clock), log, clock, { throughputLimits: false });
+  const records = new RecordsService(streams);
+  const reader = new ShardReader(streams);
+  const objects: Buffer[] = [];
+  const writer: ObjectWriter = { put: async (_bucket, _key, body) => void objects.push(Buffer.from(body)) };
+  const errors: string[] = [];
+  const services = () =>
+    new DeliveryService(metadata, log, clock, writer, {
+      kinesis: reader,
+      onError: (_stream: DeliveryStreamRecord, error: unknown, what: string) => errors.push(`${what}: ${(error as Error).message}`),
+    });
+  const put = (lines: string[]) =>
+    records.putRecords(
+      { region: "us-east-1", name: "events" },
+      lines.map((line) => ({ data: Buffer.from(`${line}\n`), partitionKey: line.split("#")[0]! })),
+      (i) => `records.${i}`,
+    );
+  return { clock, metadata, log, streams, reader, objects, errors, services, put };
+}
+
+const s3: S3DestinationRecord = {
+  extended: true,
+  roleArn,
+  bucketArn: "arn:aws:s3:::bucket",
+  prefix: null,
+  errorOutputPrefix: null,
+  sizeInMBs: 1,
+  intervalInSeconds: 60,
+  compressionFormat: "UNCOMPRESSED",
+  cloudWatchLoggingOptions: null,
+  fileExtension: null,
+};
+const source = { kinesisStreamArn: streamArn("events"), roleArn };
+const ref = { region: "us-east-1", name: "copy" };
+
+test("each copy carries its Kinesis record's shard, partition key, sequence number and arrival time in its log key", async () => {
+  const { clock, log, streams, services, put } = domain();
+  await streams.createStream({ region: "us-east-1", name: "events" }, { shardCount: 2 });
+  const delivery = services();
+  await delivery.start();
+  const stream = await delivery.create(ref, { destination: s3, tags: {}, source });
+  clock.advance(1234);
+  const results = await put(["a#0", "b#0", "c#0"]);
+  await delivery.whenIdle();
+  const copies = (await log.read(stream.logName, 0, 0, { maxRecords: 100, maxBytes: 1 << 20 })).records;
+  const expected = results.map((result, i) => {
+    assert.ok(result.ok);
+    return { shardId: result.shardId, partitionKey: ["a", "b", "c"][i], sequenceNumber: result.sequenceNumber, approximateArrivalTimestamp: start + 1234 };
+  });
+  const byShardThenSequence = (a: { sequenceNumber: string }, b: { sequenceNumber: string }) => (a.sequenceNumber < b.sequenceNumber ? -1 : 1);
+  assert.deepEqual(copies.map((copy) => kinesisMetadataOf(copy.key)!).sort(byShardThenSequence), expected.sort(byShardThenSequence));
+  assert.deepEqual(copies.map((copy) => copy.value.toString()).sort(), ["a#0\n", "b#0\n", "c#0\n"]);
+  await delivery.stop();
+});
+
+test("records the source's retention removed before the pump read them are skipped and logged; the rest flow", async () => {
+  const { clock, streams, objects, errors, services, put } = domain();
+  await streams.createStream({ region: "us-east-1", name: "events" }, { shardCount: 1 });
+  const before = services();
+  await before.start();
+  await before.create(ref, { destination: s3, tags: {}, source });
+  await before.stop();
+  // Records put while no pump runs, then gone by the stream's 24-hour retention before it runs again.
+  await put(["k#0", "k#1"]);
+  clock.advance(25 * 3_600_000);
+  await streams.log.enforceRetention();
+  await put(["k#2"]);
+  const after = services();
+  await after.start();
+  await put(["k#3"]);
+  await after.whenIdle();
+  clock.advance(60_000);
+  await after.whenIdle();
+  assert.deepEqual(objects.map(String), ["k#2\nk#3\n"]);
+  assert.ok(errors.some((error) => /2 records of shardId-000000000000 expired/.test(error)), errors.join("; "));
+  await after.stop();
+});
+
+test("the shard reader's wait ends when a reshard closes the shard it waits on", { timeout: 10_000 }, async () => {
+  const { streams, reader } = domain();
+  const streamRef = { region: "us-east-1", name: "events" };
+  await streams.createStream(streamRef, { shardCount: 1 });
+  const stream = streams.stream(streamRef).record;
+  const waiting = reader.waitForChange(stream, [{ shard: stream.shards[0]!, offset: 0 }], new AbortController().signal);
+  await streams.resharding.splitShard(streamRef, shardId(0), (1n << 127n).toString());
+  await waiting;
+  assert.equal(streams.stream(streamRef).record.shards.length, 3);
 });
