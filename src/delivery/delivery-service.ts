@@ -1,7 +1,9 @@
 /**
  * Firehose streams: their definitions in the metadata store, their records on the log (one log per stream, one
  * partition), and one DeliveryLoop each that writes the records to the destination. An acknowledged PutRecord or
- * PutRecordBatch is on the log, durable under the store's fsync policy, before it is answered.
+ * PutRecordBatch is on the log, durable under the store's fsync policy, before it is answered. A stream whose source
+ * is a Kinesis data stream (KinesisStreamAsSource) refuses both; its source pump (kinesis-source.ts) copies the
+ * Kinesis stream's records onto the same log instead.
  */
 import { createHash } from "node:crypto";
 import { deliveryDefaults, firehoseLimits, firehoseTimings } from "../config/limits.js";
@@ -12,6 +14,8 @@ import { TokenBucket } from "../util/token-bucket.js";
 import { DeliveryLoop } from "./delivery-loop.js";
 import { buildPlan } from "./delivery-plan.js";
 import { DeliveryError, type DeliveryErrorCode, deliveryStreamExists, deliveryStreamNotFound, invalidArgument, limitExceeded, resourceInUse } from "./errors.js";
+import type { ShardReader } from "../streams/shard-reader.js";
+import { KinesisSourcePump, type SourcePositions, sourcePositionsNamespace } from "./kinesis-source.js";
 import type { ObjectWriter } from "./local-objects.js";
 import {
   checkpointsNamespace,
@@ -33,6 +37,8 @@ export interface DeliveryServiceOptions {
   readonly retryDelayMs?: number;
   /** Enforce the per-stream ingest quotas (`firehoseLimits.ingest*`), as `limits: on` does. */
   readonly throughputLimits?: boolean;
+  /** The Kinesis domain's internal reader, for KinesisStreamAsSource streams (without it they cannot be created). */
+  readonly kinesis?: ShardReader;
 }
 
 /** A stream's ingest allowance, in memory (a restart starts it afresh). */
@@ -53,6 +59,8 @@ export interface DeliveryFailure {
 
 export interface CreateDeliveryStreamInput {
   readonly destination: S3DestinationRecord;
+  /** KinesisStreamAsSource: the Kinesis stream to read (it must exist) and the role (recorded only). */
+  readonly source?: { readonly kinesisStreamArn: string; readonly roleArn: string };
   readonly tags: { [key: string]: string };
   readonly encryption?: EncryptionSettings;
 }
@@ -64,6 +72,8 @@ export type PutResult =
 
 export class DeliveryService {
   private readonly loops = new Map<string, DeliveryLoop>();
+  /** KinesisStreamAsSource streams' source pumps, by stream key. */
+  private readonly pumps = new Map<string, KinesisSourcePump>();
   private readonly ingest = new Map<string, IngestBuckets>();
   /** The last delivery failure of each stream still failing (DescribeDeliveryStream's FailureDescription). */
   private readonly failures = new Map<string, DeliveryFailure>();
@@ -94,6 +104,7 @@ export class DeliveryService {
       if (logName.startsWith(deliveryLogPrefix) && !owned.has(logName)) await this.log.deleteLog(logName);
     }
     for (const stream of this.all()) this.startLoop(stream);
+    for (const stream of this.all()) if (stream.source !== undefined) this.startPump(stream);
   }
 
   all(region?: string): DeliveryStreamRecord[] {
@@ -123,10 +134,12 @@ export class DeliveryService {
         throw limitExceeded(`You have already consumed your firehose quota of ${firehoseLimits.deliveryStreamsPerRegion} hoses.`);
       }
       const createdAt = this.clock.now();
+      const positions = input.source === undefined ? undefined : this.startingPositions(input.source.kinesisStreamArn);
       const stream: DeliveryStreamRecord = {
         region: ref.region,
         name: ref.name,
-        type: "DirectPut",
+        type: input.source === undefined ? "DirectPut" : "KinesisStreamAsSource",
+        ...(input.source === undefined ? {} : { source: { ...input.source, deliveryStartTimestamp: createdAt } }),
         createdAt,
         versionId: 1,
         logName: `${deliveryLogPrefix}${ref.region}/${ref.name}/${createdAt}`,
@@ -139,8 +152,10 @@ export class DeliveryService {
       await this.metadata.commit([
         { op: "put", namespace: deliveryStreamsNamespace, key, value: stream as unknown as JsonValue },
         { op: "put", namespace: checkpointsNamespace, key, value: 0 },
+        ...(positions === undefined ? [] : [{ op: "put" as const, namespace: sourcePositionsNamespace, key, value: positions as unknown as JsonValue }]),
       ]);
       this.startLoop(stream);
+      if (stream.source !== undefined) this.startPump(stream);
       return stream;
     });
   }
@@ -150,6 +165,9 @@ export class DeliveryService {
     const key = deliveryStreamKey(ref);
     await this.exclusively(key, ref, async () => {
       const stream = this.get(ref);
+      const pump = this.pumps.get(key);
+      this.pumps.delete(key);
+      await pump?.stop();
       const loop = this.loops.get(key);
       this.loops.delete(key);
       await loop?.stop("abandon");
@@ -158,6 +176,7 @@ export class DeliveryService {
       await this.metadata.commit([
         { op: "delete", namespace: deliveryStreamsNamespace, key },
         { op: "delete", namespace: checkpointsNamespace, key },
+        { op: "delete", namespace: sourcePositionsNamespace, key },
       ]);
       await this.log.deleteLog(stream.logName);
     });
@@ -171,6 +190,7 @@ export class DeliveryService {
    */
   async putRecords(ref: DeliveryStreamRef, records: readonly Buffer[]): Promise<PutResult[]> {
     const stream = this.get(ref);
+    if (stream.type === "KinesisStreamAsSource") throw invalidArgument("This operation is not permitted on KinesisStreamAsSource delivery stream type.");
     if (this.stopped) throw new DeliveryError("ServiceUnavailableException", `The server is shutting down. ${slowDown}`);
     const admitted = this.admit(stream, records);
     const accepted = records.filter((_, i) => admitted[i]);
@@ -279,6 +299,8 @@ export class DeliveryService {
 
   /** Resolves once every loop has read every acknowledged record and written every object due by the clock (tests). */
   async whenIdle(): Promise<void> {
+    // Sources first: what a pump copies is then on the log for the loops to read.
+    await Promise.all([...this.pumps.values()].map((pump) => pump.whenIdle()));
     await Promise.all([...this.loops.values()].map((loop) => loop.whenIdle()));
   }
 
@@ -295,6 +317,8 @@ export class DeliveryService {
   /** Graceful stop: every loop flushes what it has buffered and ends. Call after requests have stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.all([...this.pumps.values()].map((pump) => pump.stop()));
+    this.pumps.clear();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop("flush")));
     this.loops.clear();
   }
@@ -322,6 +346,39 @@ export class DeliveryService {
       retryDelayMs: this.options.retryDelayMs ?? deliveryDefaults.retryDelayMs,
     });
     this.loops.set(key, loop);
+  }
+
+  /** Whether a KinesisStreamAsSource stream's pump stopped because its Kinesis stream was deleted (logs, tests). */
+  sourceDeleted(ref: DeliveryStreamRef): boolean {
+    return this.pumps.get(deliveryStreamKey(ref))?.sourceDeleted ?? false;
+  }
+
+  /** LATEST in every shard of the Kinesis stream now: where a new Firehose stream starts reading, as AWS's does. */
+  private startingPositions(kinesisStreamArn: string): SourcePositions {
+    const source = this.options.kinesis?.findByArn(kinesisStreamArn);
+    if (source === undefined) {
+      const name = kinesisStreamArn.slice(kinesisStreamArn.lastIndexOf("/") + 1);
+      throw invalidArgument(`Stream ${name} under account ${kinesisStreamArn.split(":")[4]} not found.`);
+    }
+    return { region: source.region, name: source.name, createdAt: source.createdAt, offsets: this.options.kinesis!.latestOffsets(source) };
+  }
+
+  private startPump(stream: DeliveryStreamRecord): void {
+    const key = deliveryStreamKey(stream);
+    const positions = this.metadata.get(sourcePositionsNamespace, key) as unknown as SourcePositions | undefined;
+    if (this.options.kinesis === undefined || positions === undefined) {
+      this.options.onError?.(stream, new Error("no Kinesis reader or source positions"), "the source pump cannot start");
+      return;
+    }
+    const pump = new KinesisSourcePump(stream, positions, {
+      log: this.log,
+      reader: this.options.kinesis,
+      commitPositions: (current, next) =>
+        this.metadata.commit([{ op: "put", namespace: sourcePositionsNamespace, key: deliveryStreamKey(current), value: next as unknown as JsonValue }]),
+      onError: (current, error, what) => this.options.onError?.(current, error, what),
+      retryDelayMs: this.options.retryDelayMs ?? deliveryDefaults.retryDelayMs,
+    });
+    this.pumps.set(key, pump);
   }
 
   private async exclusively<T>(key: string, ref: DeliveryStreamRef, section: () => Promise<T>): Promise<T> {

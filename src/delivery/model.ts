@@ -35,10 +35,21 @@ export interface S3DestinationRecord {
   readonly fileExtension: string | null;
 }
 
+/** The Kinesis data stream a KinesisStreamAsSource Firehose stream reads (KinesisStreamSourceConfiguration). */
+export interface KinesisStreamSourceRecord {
+  readonly kinesisStreamArn: string;
+  /** Recorded and described; Freshet does not assume roles. */
+  readonly roleArn: string;
+  /** Where reading started (LATEST when the Firehose stream was created): DeliveryStartTimestamp, epoch ms. */
+  readonly deliveryStartTimestamp: number;
+}
+
 export interface DeliveryStreamRecord {
   readonly region: string;
   readonly name: string;
-  readonly type: "DirectPut";
+  readonly type: "DirectPut" | "KinesisStreamAsSource";
+  /** Set for KinesisStreamAsSource streams only. */
+  readonly source?: KinesisStreamSourceRecord;
   readonly createdAt: number;
   /** VersionId: "1" at creation, one more per destination update. */
   readonly versionId: number;

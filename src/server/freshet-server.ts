@@ -19,6 +19,7 @@ import { AccountSettingsService } from "../streams/account-settings.js";
 import { ConsumersService, type ConsumersOptions } from "../streams/consumers.js";
 import { createDeclaredStreams } from "../streams/declared-streams.js";
 import { RecordsService } from "../streams/records-service.js";
+import { ShardReader } from "../streams/shard-reader.js";
 import { StreamCatalog } from "../streams/stream-catalog.js";
 import { StreamsService, type StreamsOptions } from "../streams/streams-service.js";
 import { type SubscriptionOptions, SubscriptionsService } from "../streams/subscriptions.js";
@@ -117,6 +118,7 @@ export class FreshetServer {
       delivery = new DeliveryService(storage.metadata, storage.log, clock, objects.writer, {
         ...options.timings?.delivery,
         throughputLimits: settings.limits === "on",
+        kinesis: new ShardReader(streams),
         onError: (stream, error, what) => logger.error({ err: error, deliveryStream: stream.name, region: stream.region }, what),
       });
       await delivery.start();

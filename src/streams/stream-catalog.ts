@@ -89,6 +89,8 @@ export class LiveStream {
 export class StreamCatalog {
   private readonly live = new Map<string, LiveStream>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Internal readers parked until a stream's record changes (a reshard, its deletion): pushed to, never polled. */
+  private readonly changeWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -129,12 +131,47 @@ export class StreamCatalog {
     const next = new LiveStream(record, previous?.gate ?? new Gate(), this.clock);
     if (previous !== undefined) next.inheritThroughput(previous);
     this.live.set(key, next);
+    this.notifyChanged(key);
     return next;
   }
 
   async remove(ref: StreamRef): Promise<void> {
     await this.metadata.commit([{ op: "delete", namespace, key: keyOf(ref) }]);
     this.live.delete(keyOf(ref));
+    this.notifyChanged(keyOf(ref));
+  }
+
+  /**
+   * Resolves at the next change to the stream's record (saved or removed) after the call; rejects with the
+   * signal's reason when aborted. Check the state first and call this in the same turn, so no change slips between.
+   */
+  whenChanged(ref: StreamRef, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const key = keyOf(ref);
+    return new Promise((resolve, reject) => {
+      let waiters = this.changeWaiters.get(key);
+      if (waiters === undefined) this.changeWaiters.set(key, (waiters = new Set()));
+      const onAbort = (): void => {
+        forget();
+        reject(signal.reason);
+      };
+      const wake = (): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const forget = (): void => {
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.changeWaiters.get(key) === waiters) this.changeWaiters.delete(key);
+      };
+      waiters.add(wake);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  private notifyChanged(key: string): void {
+    const waiters = this.changeWaiters.get(key);
+    this.changeWaiters.delete(key);
+    for (const wake of waiters ?? []) wake();
   }
 
   /** Runs control-plane changes to one stream one at a time, so read-modify-write never loses an update. */

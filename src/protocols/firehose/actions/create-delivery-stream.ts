@@ -3,6 +3,7 @@ import { deliveryStreamArn } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { destinationFrom } from "../destinations.js";
 import { encryptionConfigurationInput, encryptionFrom } from "../encryption.js";
+import { kinesisStreamSourceConfiguration, sourceFrom } from "../kinesis-source.js";
 import { checkTags } from "../tags.js";
 import {
   deliveryStreamName,
@@ -15,7 +16,6 @@ import {
 
 /** Sources, destinations and settings Freshet does not support yet: kept in the shape, refused by name. */
 const unsupportedMembers = {
-  KinesisStreamSourceConfiguration: unsupported,
   MSKSourceConfiguration: unsupported,
   DatabaseSourceConfiguration: unsupported,
   RedshiftDestinationConfiguration: unsupported,
@@ -41,14 +41,14 @@ export const createDeliveryStream = firehoseAction({
       },
       S3DestinationConfiguration: s3DestinationConfiguration,
       ExtendedS3DestinationConfiguration: extendedS3DestinationConfiguration,
+      KinesisStreamSourceConfiguration: kinesisStreamSourceConfiguration,
       Tags: tagList,
       DeliveryStreamEncryptionConfigurationInput: encryptionConfigurationInput,
       ...unsupportedMembers,
     },
   },
   async handle(input, { delivery }, { region }) {
-    const type = input.DeliveryStreamType ?? "DirectPut";
-    if (type !== "DirectPut") throw invalidArgument(`DeliveryStreamType ${type} is not supported by Freshet yet; only DirectPut is.`);
+    const source = sourceFrom(input);
     const given = input as Record<string, unknown>;
     for (const member of Object.keys(unsupportedMembers)) {
       if (given[member] !== undefined) throw invalidArgument(`${member} is not supported by Freshet yet.`);
@@ -62,7 +62,7 @@ export const createDeliveryStream = firehoseAction({
     const tags = checkTags(input.Tags ?? []);
     const encryptionInput = input.DeliveryStreamEncryptionConfigurationInput;
     const encryption = encryptionInput === undefined ? {} : { encryption: encryptionFrom(encryptionInput) };
-    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags, ...encryption });
+    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags, ...encryption, ...(source === undefined ? {} : { source }) });
     return { DeliveryStreamARN: deliveryStreamArn(region, input.DeliveryStreamName) };
   },
 });

@@ -4,6 +4,7 @@ import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/m
 import { firehoseAction } from "../define.js";
 import { configurationOf } from "../destinations.js";
 import { encryptionDescriptionOf } from "../encryption.js";
+import { sourceDescription } from "../kinesis-source.js";
 import { deliveryStreamName } from "../members.js";
 
 export const describeDeliveryStream = firehoseAction({
@@ -29,6 +30,7 @@ export const describeDeliveryStream = firehoseAction({
         ...(failure === undefined ? {} : { FailureDescription: failureDescription(failure) }),
         DeliveryStreamEncryptionConfiguration: encryptionDescriptionOf(stream),
         DeliveryStreamType: stream.type,
+        ...sourceDescription(stream),
         VersionId: String(stream.versionId),
         CreateTimestamp: new Date(stream.createdAt),
         ...(stream.updatedAt === undefined ? {} : { LastUpdateTimestamp: new Date(stream.updatedAt) }),
