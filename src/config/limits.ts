@@ -197,6 +197,8 @@ export const firehoseLimits = {
   ingestBytesPerSecond: 5 * MiB,
   /** The one destination of a Firehose stream is always named this. */
   destinationId: "destinationId-000000000001",
+  /** Dynamic partitioning: at most 500 partitions buffered at once per stream; records for more go to the error output. */
+  activePartitionsPerStream: 500,
   /** Start- and StopDeliveryStreamEncryption: 25 calls in all per stream per 24 hours. */
   encryptionChangesPerDay: 25,
   /** HTTP endpoint destination: BufferingHints SizeInMBs 1–64 (default 5), IntervalInSeconds 0–900 (default 300). */

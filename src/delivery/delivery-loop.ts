@@ -18,7 +18,8 @@ import type { LogStore, StoredRecord } from "../storage/log-store.js";
 import type { Clock } from "../util/clock.js";
 import type { DeliveryPlan } from "./delivery-plan.js";
 import type { DeliveryStreamRecord } from "./model.js";
-import type { DeliveryRecord, FailedRecord, KinesisRecordMetadata } from "./pipeline.js";
+import { kinesisMetadataOf } from "./kinesis-source.js";
+import type { DeliveryRecord, FailedRecord } from "./pipeline.js";
 
 export interface DeliveryLoopContext {
   readonly log: LogStore;
@@ -53,6 +54,8 @@ export class DeliveryLoop {
   /** whenIdle() callers that registered during the current pass: they need one more pass. */
   private pendingIdleWaiters: Array<() => void> = [];
   private stopMode: StopMode | null = null;
+  /** Aborted by stop(): ends a delivery's retries (an HTTP endpoint's can take hours) so a stop is not held up. */
+  private readonly stopping = new AbortController();
   private failing = false;
   private readonly finished: Promise<void>;
   /** Deliveries made since start (objects written, requests answered; for logs and tests). */
@@ -91,6 +94,7 @@ export class DeliveryLoop {
   /** Graceful: reads what is left, delivers it (one attempt), and ends. */
   stop(mode: StopMode): Promise<void> {
     this.stopMode ??= mode;
+    this.stopping.abort();
     this.wake?.abort();
     return this.finished;
   }
@@ -209,7 +213,7 @@ export class DeliveryLoop {
 
   private async deliver(partition: string): Promise<void> {
     const buffer = this.buffers.get(partition)!;
-    await this.plan.deliver(buffer.records);
+    await this.plan.deliver(buffer.records, this.stopping.signal);
     this.buffers.delete(partition);
     this.bufferedBytes -= buffer.bytes;
     this.objectsWritten++;
@@ -275,7 +279,7 @@ export class DeliveryLoop {
 
 /** A log record as the pipeline sees it; a Kinesis source stores the record's origin in the log record's key. */
 function deliveryRecordOf(stored: StoredRecord): DeliveryRecord {
-  const kinesis = stored.key === null ? undefined : (JSON.parse(stored.key.toString("utf8")) as KinesisRecordMetadata);
+  const kinesis = kinesisMetadataOf(stored.key);
   return {
     offset: stored.offset,
     arrivedAt: kinesis?.approximateArrivalTimestamp ?? stored.timestamp,

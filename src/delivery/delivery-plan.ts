@@ -5,16 +5,19 @@
  * is built from the stream's definition and rebuilt when UpdateDestination changes it.
  */
 import { randomUUID } from "node:crypto";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
-import type { ObjectWriter } from "./local-objects.js";
-import { bucketOf, type DeliveryStreamRecord, type S3DestinationRecord } from "./model.js";
-import { errorObjectKey, objectKey } from "./object-keys.js";
-import { errorOutputBody, groupByType } from "./error-output.js";
-import type { DeliveryRecord, FailedRecord, ProcessingOutcome } from "./pipeline.js";
+import type { GlueTable } from "../config/config.js";
+import { firehoseLimits } from "../config/limits.js";
 import type { Clock } from "../util/clock.js";
+import { compressObject, objectSuffix } from "./compression.js";
+import { errorOutputBody, groupByType } from "./error-output.js";
+import { convertToParquet, glueTableFor, parquetObjectSuffix } from "./formats/parquet.js";
+import { deliverToHttpEndpoint } from "./http-endpoint.js";
+import type { ObjectWriter } from "./local-objects.js";
+import { bucketOf, deliveryStreamArn, type DeliveryStreamRecord, type HttpEndpointDestinationRecord, type S3DestinationRecord } from "./model.js";
+import { errorObjectKey, objectKey, partitionKeysOf, partitionKeyValue } from "./object-keys.js";
+import type { DeliveryRecord, FailedRecord, ProcessingOutcome } from "./pipeline.js";
+import { buildProcessors, runProcessors } from "./processing/index.js";
 
-const gzipAsync = promisify(gzip);
 const MiB = 1024 * 1024;
 
 export interface DeliveryPlan {
@@ -28,8 +31,8 @@ export interface DeliveryPlan {
   partitionOf(record: DeliveryRecord): string | FailedRecord;
   /** The failure of a record whose partition would exceed `maxPartitions`. */
   partitionLimitExceeded(record: DeliveryRecord): FailedRecord;
-  /** Delivers one buffer; throws when it must be retried (nothing was acknowledged). */
-  deliver(records: readonly DeliveryRecord[]): Promise<void>;
+  /** Delivers one buffer; throws when it must be retried (the checkpoint must not pass it). `stop` ends retries early. */
+  deliver(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<void>;
   /** Writes failed records to the error output; throws when it must be retried. */
   writeFailures(failed: readonly FailedRecord[]): Promise<void>;
 }
@@ -37,32 +40,133 @@ export interface DeliveryPlan {
 export interface PlanContext {
   readonly writer: ObjectWriter;
   readonly clock: Clock;
+  /** `firehose.lambdaFunctions` and `firehose.glueTables` of the server's settings. */
+  readonly lambdaFunctions: Readonly<Record<string, string>>;
+  readonly glueTables: readonly GlueTable[];
+  /** How long an HTTP endpoint has to answer one attempt (tests shorten it). */
+  readonly httpAttemptTimeoutMs?: number;
 }
 
 export function buildPlan(stream: DeliveryStreamRecord, context: PlanContext): DeliveryPlan {
   const destination = stream.destination;
-  const failures = errorOutputWriter(stream, destination, context);
+  const processors = buildProcessors(destination.processing, {
+    deliveryStreamArn: deliveryStreamArn(stream.region, stream.name),
+    region: stream.region,
+    lambdaFunctions: context.lambdaFunctions,
+    ...(stream.source === undefined ? {} : { sourceKinesisStreamArn: stream.source.kinesisStreamArn }),
+    clock: context.clock,
+  });
+  const process = async (records: readonly DeliveryRecord[]): Promise<ProcessingOutcome> =>
+    processors.length === 0 ? { delivered: [...records], failed: [] } : runProcessors(processors, records);
+  return destination.kind === "S3" ? s3Plan(stream, destination, process, context) : httpEndpointPlan(stream, destination, process, context);
+}
+
+function s3Plan(
+  stream: DeliveryStreamRecord,
+  destination: S3DestinationRecord,
+  process: DeliveryPlan["process"],
+  context: PlanContext,
+): DeliveryPlan {
+  const writeFailures = errorOutputWriter(stream, destination, context);
+  const partitionKeys = destination.dynamicPartitioning?.enabled === true ? partitionKeysOf(destination.prefix ?? "") : [];
+  const conversion = destination.dataFormatConversion;
+  const failure = (record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord => ({
+    type: "partitioning-failed",
+    offset: record.offset,
+    arrivedAt: record.arrivedAt,
+    rawData: record.data,
+    errorCode,
+    errorMessage,
+    attemptsMade: 1,
+    attemptEndingTimestamp: context.clock.now(),
+  });
+
+  const encode = async (records: readonly DeliveryRecord[]): Promise<{ body: Buffer | null; suffix: string }> => {
+    if (conversion === null) {
+      const body = await compressObject(destination.compressionFormat, Buffer.concat(records.map((record) => record.data)));
+      return { body, suffix: destination.fileExtension ?? objectSuffix(destination.compressionFormat) };
+    }
+    const table = glueTableFor(conversion, context.glueTables);
+    if (table === undefined) {
+      throw new Error(`Glue table ${conversion.schema.databaseName}.${conversion.schema.tableName} is no longer declared under firehose.glueTables`);
+    }
+    const converted = await convertToParquet(records, conversion, table, context.clock.now());
+    if (converted.failed.length > 0) await writeFailures(converted.failed);
+    return { body: converted.body, suffix: destination.fileExtension ?? parquetObjectSuffix };
+  };
+
+  return {
+    sizeBytes: destination.sizeInMBs * MiB,
+    intervalMs: destination.intervalInSeconds * 1000,
+    maxPartitions: partitionKeys.length === 0 ? 1 : firehoseLimits.activePartitionsPerStream,
+    process,
+    partitionOf: (record) => {
+      if (partitionKeys.length === 0) return "";
+      const values: string[] = [];
+      for (const key of partitionKeys) {
+        const value = partitionKeyValue(record.partitionKeys, key);
+        if (value === undefined) {
+          const namespace = key.from === "query" ? "partitionKeyFromQuery" : "partitionKeyFromLambda";
+          return failure(record, "DynamicPartitioning.PartitionKeyMissing", `The prefix needs !{${namespace}:${key.name}}, which the record's partition keys do not have.`);
+        }
+        values.push(value);
+      }
+      return JSON.stringify(values);
+    },
+    partitionLimitExceeded: (record) =>
+      failure(
+        record,
+        "DynamicPartitioning.ActivePartitionsLimitExceeded",
+        `The number of active partitions exceeds the limit of ${firehoseLimits.activePartitionsPerStream}.`,
+      ),
+    deliver: async (records) => {
+      const { body, suffix } = await encode(records);
+      if (body === null) return;
+      const first = records[0]!;
+      const key = objectKey(stream, destination.prefix, first.arrivedAt, randomUUID(), { partitionKeys: first.partitionKeys, suffix });
+      await context.writer.put(bucketOf(destination.bucketArn), key, body);
+    },
+    writeFailures,
+  };
+}
+
+function httpEndpointPlan(
+  stream: DeliveryStreamRecord,
+  destination: HttpEndpointDestinationRecord,
+  process: DeliveryPlan["process"],
+  context: PlanContext,
+): DeliveryPlan {
+  const backup = destination.s3Backup;
+  const writeFailures = errorOutputWriter(stream, backup, context);
   return {
     sizeBytes: destination.sizeInMBs * MiB,
     intervalMs: destination.intervalInSeconds * 1000,
     maxPartitions: 1,
-    process: async (records) => ({ delivered: [...records], failed: [] }),
+    process,
     partitionOf: () => "",
     partitionLimitExceeded: (record) => {
-      throw new Error(`no partition for the record at offset ${record.offset}`);
+      throw new Error(`an HTTP endpoint destination has one buffer; the record at offset ${record.offset} has no other`);
     },
-    deliver: async (records) => {
-      const data = Buffer.concat(records.map((record) => record.data));
-      const body = destination.compressionFormat === "GZIP" ? await gzipAsync(data) : data;
-      const suffix = destination.fileExtension ? destination.fileExtension : destination.compressionFormat === "GZIP" ? ".gz" : "";
-      const key = objectKey(stream, destination.prefix, records[0]!.arrivedAt, randomUUID(), { suffix });
-      await context.writer.put(bucketOf(destination.bucketArn), key, body);
+    deliver: async (records, stop) => {
+      if (destination.s3BackupMode === "AllData") {
+        const body = await compressObject(backup.compressionFormat, Buffer.concat(records.map((record) => record.data)));
+        const key = objectKey(stream, backup.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(backup.compressionFormat) });
+        await context.writer.put(bucketOf(backup.bucketArn), key, body);
+      }
+      const result = await deliverToHttpEndpoint(records, destination, {
+        deliveryStreamArn: deliveryStreamArn(stream.region, stream.name),
+        clock: context.clock,
+        signal: stop,
+        ...(context.httpAttemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: context.httpAttemptTimeoutMs }),
+      });
+      if (result.outcome === "interrupted") throw new Error("delivery to the HTTP endpoint was interrupted by the server stopping");
+      if (result.outcome === "failed") await writeFailures(result.failed);
     },
-    writeFailures: failures,
+    writeFailures,
   };
 }
 
-/** Writes failures under the S3 destination's error output prefix: one object per failure kind. */
+/** Writes failures under an S3 destination's error output prefix: one object per failure kind. */
 function errorOutputWriter(stream: DeliveryStreamRecord, s3: S3DestinationRecord, context: PlanContext): DeliveryPlan["writeFailures"] {
   return async (failed) => {
     for (const [type, records] of groupByType(failed)) {

@@ -6,6 +6,7 @@
  * Kinesis stream's records onto the same log instead.
  */
 import { createHash } from "node:crypto";
+import type { FirehoseSettings } from "../config/config.js";
 import { deliveryDefaults, firehoseLimits, firehoseTimings } from "../config/limits.js";
 import type { LogStore } from "../storage/log-store.js";
 import type { JsonValue, MetadataStore } from "../storage/metadata-store.js";
@@ -26,7 +27,7 @@ import {
   type DeliveryStreamRef,
   type DeliveryStreamStatus,
   type EncryptionSettings,
-  type S3DestinationRecord,
+  type DestinationRecord,
 } from "./model.js";
 
 export interface DeliveryServiceOptions {
@@ -39,6 +40,10 @@ export interface DeliveryServiceOptions {
   readonly throughputLimits?: boolean;
   /** The Kinesis domain's internal reader, for KinesisStreamAsSource streams (without it they cannot be created). */
   readonly kinesis?: ShardReader;
+  /** Lambda function URLs and Glue tables (`firehose` in the server's settings) for processing and conversion. */
+  readonly firehose?: FirehoseSettings;
+  /** How long an HTTP endpoint has to answer one attempt (default `deliveryDefaults.httpEndpointAttemptTimeoutMs`). */
+  readonly httpAttemptTimeoutMs?: number;
 }
 
 /** A stream's ingest allowance, in memory (a restart starts it afresh). */
@@ -58,7 +63,7 @@ export interface DeliveryFailure {
 }
 
 export interface CreateDeliveryStreamInput {
-  readonly destination: S3DestinationRecord;
+  readonly destination: DestinationRecord;
   /** KinesisStreamAsSource: the Kinesis stream to read (it must exist) and the role (recorded only). */
   readonly source?: { readonly kinesisStreamArn: string; readonly roleArn: string };
   readonly tags: { [key: string]: string };
@@ -238,7 +243,7 @@ export class DeliveryService {
    * Replaces the destination (UpdateDestination) if the stream is still at `expectedVersionId`, and moves it to the
    * next version. The loop applies the new settings from its next decision, to what it has buffered too.
    */
-  async updateDestination(ref: DeliveryStreamRef, expectedVersionId: string, update: (current: S3DestinationRecord) => S3DestinationRecord): Promise<void> {
+  async updateDestination(ref: DeliveryStreamRef, expectedVersionId: string, update: (current: DestinationRecord) => DestinationRecord): Promise<void> {
     const key = deliveryStreamKey(ref);
     await this.exclusively(key, ref, async () => {
       const stream = this.get(ref);
@@ -335,7 +340,14 @@ export class DeliveryService {
     const loop = new DeliveryLoop(stream, checkpoint, {
       log: this.log,
       clock: this.clock,
-      planFor: (current) => buildPlan(current, { writer: this.writer, clock: this.clock }),
+      planFor: (current) =>
+        buildPlan(current, {
+          writer: this.writer,
+          clock: this.clock,
+          lambdaFunctions: this.options.firehose?.lambdaFunctions ?? {},
+          glueTables: this.options.firehose?.glueTables ?? [],
+          ...(this.options.httpAttemptTimeoutMs === undefined ? {} : { httpAttemptTimeoutMs: this.options.httpAttemptTimeoutMs }),
+        }),
       commitCheckpoint: (current, offset) =>
         this.metadata.commit([{ op: "put", namespace: checkpointsNamespace, key: deliveryStreamKey(current), value: offset }]),
       onError: (current, error, what) => {

@@ -4,22 +4,27 @@
  * `firehose.checkpoints` under the same key, so the loop's frequent commits never rewrite the stream's definition.
  */
 import { firehoseLimits } from "../config/limits.js";
+import type { S3CompressionFormat } from "./compression.js";
+import type { FormatConversionSettings } from "./formats/parquet.js";
+import type { HttpEndpointSettings } from "./http-endpoint.js";
+import type { DynamicPartitioningSettings, ProcessingSettings } from "./processing/index.js";
 
 export const deliveryStreamsNamespace = "firehose.deliveryStreams";
 export const checkpointsNamespace = "firehose.checkpoints";
 /** Logs of Firehose streams are named `firehose/<region>/<name>/<createdAt>`. */
 export const deliveryLogPrefix = "firehose/";
 
-export const supportedCompressionFormats = ["UNCOMPRESSED", "GZIP"] as const;
-export type CompressionFormat = (typeof supportedCompressionFormats)[number];
-
 export interface DeliveryStreamRef {
   readonly region: string;
   readonly name: string;
 }
 
-/** An S3 destination (given as ExtendedS3DestinationConfiguration or the older S3DestinationConfiguration). */
+/**
+ * An S3 destination (given as ExtendedS3DestinationConfiguration or the older S3DestinationConfiguration), also
+ * the S3 backup of an HTTP endpoint destination.
+ */
 export interface S3DestinationRecord {
+  readonly kind: "S3";
   /** Which configuration the stream was created with; both descriptions are returned either way, as AWS does. */
   readonly extended: boolean;
   readonly roleArn: string;
@@ -28,12 +33,25 @@ export interface S3DestinationRecord {
   readonly errorOutputPrefix: string | null;
   readonly sizeInMBs: number;
   readonly intervalInSeconds: number;
-  readonly compressionFormat: CompressionFormat;
+  readonly compressionFormat: S3CompressionFormat;
   /** Echoed back by DescribeDeliveryStream; Freshet writes no CloudWatch logs. */
   readonly cloudWatchLoggingOptions: { [key: string]: string | boolean } | null;
   /** ExtendedS3 FileExtension: replaces the suffix Firehose would add (".gz"); "" or null keeps the default. */
   readonly fileExtension: string | null;
+  /** ExtendedS3 only (null otherwise): processors, JSON → Parquet conversion, dynamic partitioning. */
+  readonly processing: ProcessingSettings | null;
+  readonly dataFormatConversion: FormatConversionSettings | null;
+  readonly dynamicPartitioning: DynamicPartitioningSettings | null;
 }
+
+/** An HTTP endpoint destination (HttpEndpointDestinationConfiguration). */
+export interface HttpEndpointDestinationRecord extends HttpEndpointSettings {
+  readonly kind: "HttpEndpoint";
+  /** Its ProcessingConfiguration, interpreted (HttpEndpointSettings keeps it as given, for the description). */
+  readonly processing: ProcessingSettings | null;
+}
+
+export type DestinationRecord = S3DestinationRecord | HttpEndpointDestinationRecord;
 
 /** The Kinesis data stream a KinesisStreamAsSource Firehose stream reads (KinesisStreamSourceConfiguration). */
 export interface KinesisStreamSourceRecord {
@@ -56,7 +74,7 @@ export interface DeliveryStreamRecord {
   /** When UpdateDestination last changed the stream (LastUpdateTimestamp); absent until then. */
   readonly updatedAt?: number;
   readonly logName: string;
-  readonly destination: S3DestinationRecord;
+  readonly destination: DestinationRecord;
   readonly tags: { [key: string]: string };
   /** Server-side encryption as last set (recorded and reported; Freshet's log is not encrypted). Absent: disabled. */
   readonly encryption?: EncryptionSettings;

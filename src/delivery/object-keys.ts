@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { invalidArgument } from "./errors.js";
-import type { ErrorOutputType } from "./pipeline.js";
+import type { ErrorOutputType, PartitionKeys } from "./pipeline.js";
 
 const expression = /!\{([^}]*)\}/g;
 
@@ -57,16 +57,30 @@ export function checkPrefix(field: "Prefix" | "ErrorOutputPrefix", prefix: strin
   }
 }
 
-/** The partition key names a Prefix refers to, in order of first use. */
-export function partitionKeysOf(prefix: string): string[] {
-  const names: string[] = [];
+/** A partition key a prefix refers to: where it comes from, and its name. */
+export interface PartitionKeyReference {
+  readonly from: keyof PartitionKeys;
+  readonly name: string;
+}
+
+/** The partition keys a Prefix refers to, in order of first use. */
+export function partitionKeysOf(prefix: string): PartitionKeyReference[] {
+  const references: PartitionKeyReference[] = [];
   for (const match of prefix.matchAll(expression)) {
-    const body = match[1]!;
-    const namespace = partitionKeyNamespaces.find((candidate) => body.startsWith(candidate));
-    const name = namespace === undefined ? undefined : body.slice(namespace.length);
-    if (name !== undefined && !names.includes(name)) names.push(name);
+    const reference = partitionKeyOf(match[1]!);
+    if (reference !== null && !references.some((seen) => seen.from === reference.from && seen.name === reference.name)) references.push(reference);
   }
-  return names;
+  return references;
+}
+
+export function partitionKeyValue(keys: PartitionKeys | null, reference: PartitionKeyReference): string | undefined {
+  return keys?.[reference.from]?.[reference.name];
+}
+
+function partitionKeyOf(body: string): PartitionKeyReference | null {
+  if (body.startsWith("partitionKeyFromQuery:")) return { from: "query", name: body.slice("partitionKeyFromQuery:".length) };
+  if (body.startsWith("partitionKeyFromLambda:")) return { from: "lambda", name: body.slice("partitionKeyFromLambda:".length) };
+  return null;
 }
 
 export function hasExpressions(prefix: string): boolean {
@@ -88,7 +102,7 @@ export function objectKey(
   prefix: string | null,
   firstArrival: number,
   random: string,
-  options: { readonly partitionKeys?: Readonly<Record<string, string>> | null; readonly suffix: string },
+  options: { readonly partitionKeys?: PartitionKeys | null; readonly suffix: string },
 ): string {
   const given = prefix ?? "";
   const evaluated = hasExpressions(given)
@@ -121,7 +135,7 @@ function fileName(naming: KeyNaming, firstArrival: number, random: string): stri
 }
 
 interface ExpressionValues {
-  readonly partitionKeys: Readonly<Record<string, string>> | null;
+  readonly partitionKeys: PartitionKeys | null;
   readonly errorOutputType: ErrorOutputType | null;
 }
 
@@ -130,8 +144,8 @@ function evaluatePrefix(prefix: string, time: number, values: ExpressionValues):
   return prefix.replace(expression, (_, body: string) => {
     if (body === "firehose:random-string") return randomString();
     if (body === "firehose:error-output-type") return values.errorOutputType ?? "";
-    const namespace = partitionKeyNamespaces.find((candidate) => body.startsWith(candidate));
-    if (namespace !== undefined) return values.partitionKeys?.[body.slice(namespace.length)] ?? "";
+    const key = partitionKeyOf(body);
+    if (key !== null) return partitionKeyValue(values.partitionKeys, key) ?? "";
     return formatJavaDate(body.slice("timestamp:".length), time, "Prefix");
   });
 }

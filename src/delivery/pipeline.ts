@@ -27,13 +27,21 @@ export interface SourceRecord {
   readonly kinesis?: KinesisRecordMetadata;
 }
 
+/** Dynamic partitioning keys, kept apart by where they came from, as the prefix names them. */
+export interface PartitionKeys {
+  /** From MetadataExtraction's jq query: `!{partitionKeyFromQuery:key}`. */
+  readonly query?: Readonly<Record<string, string>>;
+  /** From a Lambda's `metadata.partitionKeys`: `!{partitionKeyFromLambda:key}`. */
+  readonly lambda?: Readonly<Record<string, string>>;
+}
+
 /** A record on its way to the destination, after processing. */
 export interface DeliveryRecord {
   readonly offset: number;
   readonly arrivedAt: number;
   readonly data: Buffer;
   /** The keys MetadataExtraction or a Lambda returned, for `!{partitionKeyFrom…:key}`; null without dynamic partitioning. */
-  readonly partitionKeys: Readonly<Record<string, string>> | null;
+  readonly partitionKeys: PartitionKeys | null;
   readonly kinesis?: KinesisRecordMetadata;
 }
 
@@ -49,7 +57,7 @@ export interface FailedRecord {
   readonly type: ErrorOutputType;
   readonly offset: number;
   readonly arrivedAt: number;
-  /** The record as it came in (before processing): base64'd into `rawData`. */
+  /** The record as the failing stage got it (before a Lambda, as converted, as sent): base64'd into `rawData`. */
   readonly rawData: Buffer;
   readonly errorCode: string;
   readonly errorMessage: string;

@@ -119,10 +119,11 @@ export class FreshetServer {
         ...options.timings?.delivery,
         throughputLimits: settings.limits === "on",
         kinesis: new ShardReader(streams),
+        firehose: settings.firehose,
         onError: (stream, error, what) => logger.error({ err: error, deliveryStream: stream.name, region: stream.region }, what),
       });
       await delivery.start();
-      const firehose = firehoseService({ delivery });
+      const firehose = firehoseService({ delivery, settings: settings.firehose });
       const verifier = credentials === null ? undefined : new SigV4Verifier(credentials, clock);
       dispatcher = new AwsDispatcher([kinesis, firehose], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"), {
         ...(verifier === undefined ? {} : { verifier }),

@@ -122,9 +122,9 @@ test("Firehose control plane", async (t) => {
   await t.test("what Freshet does not support yet is refused by name", async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ DeliveryStreamType: "KinesisStreamAsSource", S3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn } }, /KinesisStreamAsSource/],
-      [{ HttpEndpointDestinationConfiguration: { EndpointConfiguration: { Url: "https://example.com" } } }, /HttpEndpointDestinationConfiguration/],
-      [{ S3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, CompressionFormat: "Snappy" } }, /CompressionFormat Snappy/],
-      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, DynamicPartitioningConfiguration: { Enabled: true } } }, /DynamicPartitioningConfiguration/],
+      [{ RedshiftDestinationConfiguration: {} }, /RedshiftDestinationConfiguration/],
+      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, S3BackupMode: "Enabled" } }, /S3BackupMode Enabled/],
+      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, DynamicPartitioningConfiguration: { Enabled: true } } }, /[Dd]ynamic ?[Pp]artitioning/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{partitionKeyFromQuery:id}/", ErrorOutputPrefix: "e/" } }, /partitionKeyFromQuery/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{timestamp:yyyy}/" } }, /ErrorOutputPrefix cannot be null or empty/],
       [{}, /^Exactly one destination configuration is supported for a Firehose$/],

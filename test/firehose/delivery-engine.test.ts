@@ -12,6 +12,7 @@ import { MemoryMetadataStore } from "../../src/storage/memory/memory-metadata-st
 import { ManualClock } from "../support/clock.js";
 
 const destination: S3DestinationRecord = {
+  kind: "S3",
   extended: true,
   roleArn: "arn:aws:iam::000000000000:role/r",
   bucketArn: "arn:aws:s3:::b",
@@ -22,6 +23,9 @@ const destination: S3DestinationRecord = {
   compressionFormat: "UNCOMPRESSED",
   cloudWatchLoggingOptions: null,
   fileExtension: null,
+  processing: null,
+  dataFormatConversion: null,
+  dynamicPartitioning: null,
 };
 
 /** A destination that fails the first `failures` writes. */

@@ -175,7 +175,7 @@ test("UpdateDestination merges the update, moves VersionId on, and objects carry
         DeliveryStreamName: "moving",
         CurrentDeliveryStreamVersionId: "2",
         DestinationId: "destinationId-000000000001",
-        ExtendedS3DestinationUpdate: { CompressionFormat: "ZIP" },
+        ExtendedS3DestinationUpdate: { DynamicPartitioningConfiguration: { Enabled: true } },
       }),
     ),
     "InvalidArgumentException",

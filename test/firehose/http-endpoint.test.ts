@@ -80,6 +80,7 @@ function failWith(status: number): Reply {
 }
 
 const s3Backup = {
+  kind: "S3",
   extended: false,
   roleArn: "arn:aws:iam::000000000000:role/firehose",
   bucketArn: "arn:aws:s3:::backup",
@@ -90,6 +91,9 @@ const s3Backup = {
   compressionFormat: "UNCOMPRESSED",
   cloudWatchLoggingOptions: null,
   fileExtension: null,
+  processing: null,
+  dataFormatConversion: null,
+  dynamicPartitioning: null,
 } as const;
 
 function settingsFor(url: string, overrides: Partial<HttpEndpointSettings> = {}): HttpEndpointSettings {
@@ -439,7 +443,7 @@ const wireConfiguration = {
 function parseConfiguration(value: unknown): ReturnType<typeof httpEndpointDestinationFrom> {
   const shape = { type: "structure", members: { Configuration: httpEndpointDestinationConfiguration } } as const;
   const parsed = parseInput({ Configuration: value }, shape, "json") as { Configuration: Parameters<typeof httpEndpointDestinationFrom>[0] };
-  return httpEndpointDestinationFrom(parsed.Configuration);
+  return httpEndpointDestinationFrom(parsed.Configuration, {});
 }
 
 test("wire: a configuration gets AWS's defaults, and is described without its access key", () => {
@@ -514,7 +518,7 @@ test("wire: an update merges over the current settings, keeping what it leaves o
     shape,
     "json",
   ) as { Update: Parameters<typeof mergeHttpEndpointUpdate>[1] };
-  const merged = mergeHttpEndpointUpdate(current, Update);
+  const merged = mergeHttpEndpointUpdate(current, Update, {});
   assert.equal(merged.url, "https://example.org/new");
   assert.equal(merged.name, "example");
   assert.equal(merged.accessKey, "key-1");

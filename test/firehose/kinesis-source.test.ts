@@ -274,6 +274,7 @@ function domain() {
 }
 
 const s3: S3DestinationRecord = {
+  kind: "S3",
   extended: true,
   roleArn,
   bucketArn: "arn:aws:s3:::bucket",
@@ -284,6 +285,9 @@ const s3: S3DestinationRecord = {
   compressionFormat: "UNCOMPRESSED",
   cloudWatchLoggingOptions: null,
   fileExtension: null,
+  processing: null,
+  dataFormatConversion: null,
+  dynamicPartitioning: null,
 };
 const source = { kinesisStreamArn: streamArn("events"), roleArn };
 const ref = { region: "us-east-1", name: "copy" };

@@ -118,7 +118,7 @@ test("Lambda: the event carries AWS's fields; Ok replaces data and sets partitio
   const clock = new ManualClock(1_800_000_000_000);
   const outcome = await process(lambdaSettings(), records("abc", "drop", "bad", "xyz"), context(clock));
   assert.deepEqual(texts(outcome.delivered), ["ABC", "XYZ"]);
-  assert.deepEqual(outcome.delivered[0]?.partitionKeys, { letter: "a" });
+  assert.deepEqual(outcome.delivered[0]?.partitionKeys, { lambda: { letter: "a" } });
   assert.equal(outcome.delivered[1]?.offset, 3);
   assert.equal(events.length, 1);
   const event = events[0] as TransformEvent;
@@ -385,8 +385,8 @@ test("MetadataExtraction: jq gives each record's partition keys; a record that f
   assert.deepEqual(
     outcome.delivered.map((r) => [r.offset, r.partitionKeys]),
     [
-      [0, { customer_id: "c1", year: "2019", n: "7" }],
-      [5, { customer_id: "c3", year: "2020", n: "1.5" }],
+      [0, { query: { customer_id: "c1", year: "2019", n: "7" } }],
+      [5, { query: { customer_id: "c3", year: "2020", n: "1.5" } }],
     ],
   );
   assert.deepEqual(
@@ -419,7 +419,7 @@ test("RecordDeAggregation splits JSON objects and delimited records; AppendDelim
   );
   const outcome = await process(json, records('{"a":1}{"a":"}{"}\n{"a":3}', '[{"a":1},{"a":2}]'));
   assert.deepEqual(texts(outcome.delivered), ['{"a":1}\n', '{"a":"}{"}\n', '{"a":3}\n']);
-  assert.deepEqual(outcome.delivered.map((r) => r.partitionKeys), [{ a: "1" }, { a: "}{" }, { a: "3" }]);
+  assert.deepEqual(outcome.delivered.map((r) => r.partitionKeys), [{ query: { a: "1" } }, { query: { a: "}{" } }, { query: { a: "3" } }]);
   assert.equal(outcome.failed.length, 1, "an array is not split, and is not an object jq can key");
 
   const delimited = settingsOf(
@@ -465,7 +465,7 @@ test("processors run in Firehose's order whatever order they are listed in: de-a
   const outcome = await process(settings, records('{"a":1}{"a":2}'));
   assert.deepEqual(events[0]?.records.map((r) => Buffer.from(r.data, "base64").toString()), ['{"a":1}', '{"a":2}']);
   assert.deepEqual(texts(outcome.delivered), ['{"a":1,"seen":true}\n', '{"a":2,"seen":true}\n']);
-  assert.deepEqual(outcome.delivered[0]?.partitionKeys, { fromLambda: "yes", seen: "true" });
+  assert.deepEqual(outcome.delivered[0]?.partitionKeys, { lambda: { fromLambda: "yes" }, query: { seen: "true" } });
 });
 
 test("Decompression and CloudWatchLogProcessing unwrap a CloudWatch Logs subscription's records", { timeout: 10_000 }, async () => {

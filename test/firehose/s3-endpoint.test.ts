@@ -33,7 +33,7 @@ async function startDelivering(s3Endpoint: string, overrides: Partial<Settings> 
     {
       write(line: string) {
         const entry = JSON.parse(line) as { err?: LoggedWriteError; msg: string };
-        if (entry.err !== undefined && entry.msg.startsWith("writing an object failed")) {
+        if (entry.err !== undefined && entry.msg.startsWith("delivering to the destination failed")) {
           writeErrors.push(entry.err);
           logged.emit("write-error");
         }

@@ -245,7 +245,7 @@ function outcomeOf(
   batch.forEach((record, i) => {
     const verdict = verdicts[i] as Verdict;
     if (verdict.kind === "ok") {
-      const partitionKeys = verdict.partitionKeys === null ? record.partitionKeys : { ...record.partitionKeys, ...verdict.partitionKeys };
+      const partitionKeys = verdict.partitionKeys === null ? record.partitionKeys : { ...record.partitionKeys, lambda: verdict.partitionKeys };
       delivered.push({ ...record, data: verdict.data, partitionKeys });
     } else if (verdict.kind === "failed") {
       failed.push({

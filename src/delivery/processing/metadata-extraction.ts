@@ -27,7 +27,7 @@ export function metadataExtractionProcessor(query: string, clock: Clock): Proces
       const extractions = await extract(chunk, filter);
       chunk.forEach((record, i) => {
         const extraction = extractions[i] as Extraction;
-        if ("keys" in extraction) delivered.push({ ...record, partitionKeys: { ...record.partitionKeys, ...extraction.keys } });
+        if ("keys" in extraction) delivered.push({ ...record, partitionKeys: { ...record.partitionKeys, query: extraction.keys } });
         else failed.push(failure(record, extraction.error, clock));
       });
     }

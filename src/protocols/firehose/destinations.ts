@@ -1,29 +1,39 @@
 /**
  * S3 destination settings between the wire and the domain: a CreateDeliveryStream configuration becomes an
- * S3DestinationRecord, checked for what Freshet supports; an UpdateDestination update is merged over the stream's
- * current configuration (members left out are kept, as AWS merges updates of the same destination type) and then
- * checked the same way.
+ * S3DestinationRecord, checked as Firehose checks it; an UpdateDestination update is merged over the stream's
+ * current configuration (members left out are kept, as AWS merges updates of the same destination type; a
+ * ProcessingConfiguration given replaces the old one whole) and then checked the same way.
  */
+import type { GlueTable } from "../../config/config.js";
 import { firehoseLimits } from "../../config/limits.js";
+import { checkCompressionFormat, type S3CompressionFormat } from "../../delivery/compression.js";
 import { invalidArgument } from "../../delivery/errors.js";
-import { bucketOf, type CompressionFormat, type S3DestinationRecord, supportedCompressionFormats } from "../../delivery/model.js";
+import { bucketOf, type S3DestinationRecord } from "../../delivery/model.js";
 import { checkPrefix, hasExpressions } from "../../delivery/object-keys.js";
 import type { ValueOf } from "../aws/action.js";
+import { checkConversionBuffering, formatConversionConfigurationOf, formatConversionFrom } from "./format-conversion.js";
 import type { extendedS3DestinationUpdate } from "./members.js";
+import { dynamicPartitioningConfigurationOf, dynamicPartitioningFrom, processingConfigurationOf, processingFrom } from "./processing-configuration.js";
 
 /** Any of the four S3 shapes (configuration or update, plain or extended), as the shape interpreter gives them. */
 type S3Settings = ValueOf<typeof extendedS3DestinationUpdate> & { S3BackupConfiguration?: object };
 
-export function destinationFrom(input: S3Settings, extended: boolean): S3DestinationRecord {
+/** What checking an ExtendedS3 configuration needs from the server: its Lambda URLs and Glue tables, the region. */
+export interface DestinationContext {
+  readonly region: string;
+  readonly lambdaFunctions: Readonly<Record<string, string>>;
+  readonly glueTables: readonly GlueTable[];
+}
+
+/** SizeInMBs when none is given to a stream that converts records or partitions them (AWS's console default). */
+const largeBufferDefaultMiB = 128;
+/** Dynamic partitioning needs a buffer of at least this many MiB, and a non-zero interval. */
+const dynamicPartitioningMinBufferMiB = 64;
+
+/** An S3 configuration as a record; `context` is given for ExtendedS3 (plain S3 and HTTP backups have no extras). */
+export function destinationFrom(input: S3Settings, extended: boolean, context?: DestinationContext): S3DestinationRecord {
   if (input.RoleARN === undefined || input.BucketARN === undefined) {
     throw invalidArgument("RoleARN and BucketARN are required for an S3 destination.");
-  }
-  if (input.ProcessingConfiguration?.Enabled === true) throw invalidArgument("ProcessingConfiguration is not supported by Freshet yet.");
-  if (input.DataFormatConversionConfiguration?.Enabled === true) {
-    throw invalidArgument("DataFormatConversionConfiguration is not supported by Freshet yet.");
-  }
-  if (input.DynamicPartitioningConfiguration?.Enabled === true) {
-    throw invalidArgument("DynamicPartitioningConfiguration is not supported by Freshet yet.");
   }
   if (input.S3BackupMode === "Enabled" || input.S3BackupConfiguration !== undefined || input.S3BackupUpdate !== undefined) {
     throw invalidArgument("S3BackupMode Enabled (an S3 backup destination) is not supported by Freshet yet.");
@@ -34,36 +44,63 @@ export function destinationFrom(input: S3Settings, extended: boolean): S3Destina
   if (bucketOf(input.BucketARN) === "." || bucketOf(input.BucketARN) === "..") {
     throw invalidArgument(`BucketARN ${input.BucketARN} does not name a bucket.`);
   }
-  const compression = input.CompressionFormat ?? "UNCOMPRESSED";
-  if (!(supportedCompressionFormats as readonly string[]).includes(compression)) {
-    throw invalidArgument(`CompressionFormat ${compression} is not supported by Freshet yet; UNCOMPRESSED and GZIP are.`);
-  }
   if (input.EncryptionConfiguration?.KMSEncryptionConfig !== undefined) {
     throw invalidArgument("EncryptionConfiguration.KMSEncryptionConfig is not supported by Freshet yet.");
   }
+  const dynamicPartitioning = context === undefined ? null : dynamicPartitioningFrom(input.DynamicPartitioningConfiguration);
+  const partitioned = dynamicPartitioning?.enabled === true;
+  const processing =
+    context === undefined
+      ? null
+      : processingFrom(input.ProcessingConfiguration, {
+          lambdaFunctions: context.lambdaFunctions,
+          dynamicPartitioningEnabled: partitioned,
+          roleArn: input.RoleARN,
+        });
+  const dataFormatConversion = context === undefined ? null : formatConversionFrom(input.DataFormatConversionConfiguration, context.glueTables, context.region);
+  const compression = (input.CompressionFormat ?? "UNCOMPRESSED") as S3CompressionFormat;
+  checkCompressionFormat(compression, "S3", dataFormatConversion !== null);
+  const largeBuffer = partitioned || dataFormatConversion !== null;
+  const sizeInMBs = input.BufferingHints?.SizeInMBs ?? (largeBuffer ? largeBufferDefaultMiB : firehoseLimits.defaultBufferSizeMiB);
+  const intervalInSeconds = input.BufferingHints?.IntervalInSeconds ?? firehoseLimits.defaultBufferIntervalSeconds;
+  if (dataFormatConversion !== null) checkConversionBuffering(sizeInMBs);
+  if (partitioned && (sizeInMBs < dynamicPartitioningMinBufferMiB || intervalInSeconds === 0)) {
+    throw invalidArgument(
+      `BufferingHints.SizeInMBs must be at least ${dynamicPartitioningMinBufferMiB} and IntervalInSeconds more than 0 when dynamic partitioning is enabled.`,
+    );
+  }
   const prefix = emptyAsNull(input.Prefix);
   const errorOutputPrefix = emptyAsNull(input.ErrorOutputPrefix);
-  if (prefix !== null) checkPrefix("Prefix", prefix);
+  if (prefix !== null) checkPrefix("Prefix", prefix, { dynamicPartitioning: partitioned });
+  else if (partitioned) checkPrefix("Prefix", "", { dynamicPartitioning: true });
   if (errorOutputPrefix !== null) checkPrefix("ErrorOutputPrefix", errorOutputPrefix);
-  if (prefix !== null && hasExpressions(prefix) && errorOutputPrefix === null) {
-    throw invalidArgument("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.");
+  if ((partitioned || (prefix !== null && hasExpressions(prefix))) && errorOutputPrefix === null) {
+    throw invalidArgument(
+      partitioned
+        ? "ErrorOutputPrefix cannot be null or empty when dynamic partitioning is enabled."
+        : "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions.",
+    );
   }
   const logging = input.CloudWatchLoggingOptions;
   return {
+    kind: "S3",
     extended,
     roleArn: input.RoleARN,
     bucketArn: input.BucketARN,
     prefix,
     errorOutputPrefix,
-    sizeInMBs: input.BufferingHints?.SizeInMBs ?? firehoseLimits.defaultBufferSizeMiB,
-    intervalInSeconds: input.BufferingHints?.IntervalInSeconds ?? firehoseLimits.defaultBufferIntervalSeconds,
-    compressionFormat: compression as CompressionFormat,
+    sizeInMBs,
+    intervalInSeconds,
+    compressionFormat: compression,
     cloudWatchLoggingOptions: logging === undefined ? null : { ...logging },
     fileExtension: extended ? emptyAsNull(input.FileExtension) : null,
+    processing,
+    dataFormatConversion,
+    dynamicPartitioning,
   };
 }
 
-/** The stream's destination as the members of a configuration (what DescribeDeliveryStream shows). */
+/** The stream's destination as the members of a plain S3 configuration (what every description shows). */
 export function configurationOf(destination: S3DestinationRecord): S3Settings {
   return {
     RoleARN: destination.roleArn,
@@ -72,20 +109,36 @@ export function configurationOf(destination: S3DestinationRecord): S3Settings {
     ...(destination.errorOutputPrefix === null ? {} : { ErrorOutputPrefix: destination.errorOutputPrefix }),
     BufferingHints: { SizeInMBs: destination.sizeInMBs, IntervalInSeconds: destination.intervalInSeconds },
     CompressionFormat: destination.compressionFormat,
-    ...(destination.fileExtension === null ? {} : { FileExtension: destination.fileExtension }),
-    ...(destination.cloudWatchLoggingOptions === null ? {} : { CloudWatchLoggingOptions: destination.cloudWatchLoggingOptions }),
   };
 }
 
+/** The members only an ExtendedS3 configuration has, as given (what ExtendedS3DestinationDescription adds). */
+export function extendedConfigurationOf(destination: S3DestinationRecord): S3Settings {
+  return {
+    ...(destination.fileExtension === null ? {} : { FileExtension: destination.fileExtension }),
+    ...(destination.processing === null ? {} : { ProcessingConfiguration: processingConfigurationOf(destination.processing) }),
+    ...(destination.dataFormatConversion === null
+      ? {}
+      : { DataFormatConversionConfiguration: formatConversionConfigurationOf(destination.dataFormatConversion) }),
+    ...(destination.dynamicPartitioning === null
+      ? {}
+      : { DynamicPartitioningConfiguration: dynamicPartitioningConfigurationOf(destination.dynamicPartitioning) }),
+  } as S3Settings;
+}
+
 /** UpdateDestination of an S3 destination: the given members over the current ones (BufferingHints member-wise). */
-export function mergeUpdate(current: S3DestinationRecord, update: S3Settings, extended: boolean): S3DestinationRecord {
-  const base = configurationOf(current);
-  const merged: S3Settings = {
+export function mergeUpdate(current: S3DestinationRecord, update: S3Settings, extended: boolean, context?: DestinationContext): S3DestinationRecord {
+  const base = { ...configurationOf(current), ...extendedConfigurationOf(current), CloudWatchLoggingOptions: current.cloudWatchLoggingOptions ?? undefined };
+  const merged = {
     ...base,
     ...update,
     BufferingHints: { ...base.BufferingHints, ...update.BufferingHints },
-  };
-  return destinationFrom(merged, current.extended || extended);
+  } as S3Settings;
+  const wasPartitioned = current.dynamicPartitioning?.enabled === true;
+  if (!wasPartitioned && merged.DynamicPartitioningConfiguration?.Enabled === true) {
+    throw invalidArgument("Dynamic partitioning can only be enabled when the Firehose stream is created.");
+  }
+  return destinationFrom(merged, current.extended || extended, current.extended || extended ? context : undefined);
 }
 
 function emptyAsNull(value: string | undefined): string | null {

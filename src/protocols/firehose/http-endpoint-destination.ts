@@ -17,11 +17,12 @@ import {
   httpEndpointContentEncodings,
   httpEndpointS3BackupModes,
 } from "../../delivery/http-endpoint.js";
-import type { S3DestinationRecord } from "../../delivery/model.js";
+import type { HttpEndpointDestinationRecord, S3DestinationRecord } from "../../delivery/model.js";
 import type { ValueOf } from "../aws/action.js";
 import type { Shape } from "../aws/shapes.js";
 import { configurationOf, destinationFrom, mergeUpdate } from "./destinations.js";
 import { s3DestinationConfiguration, s3DestinationUpdate } from "./members.js";
+import { processingConfiguration, type ProcessingConfigurationInput, processingFrom } from "./processing-configuration.js";
 
 const nonBlank = "^(?!\\s*$).+";
 
@@ -70,51 +71,6 @@ const requestConfiguration = {
   },
 } as const satisfies Shape;
 
-const processingConfiguration = {
-  type: "structure",
-  members: {
-    Enabled: { type: "boolean" },
-    Processors: {
-      type: "list",
-      member: {
-        type: "structure",
-        members: {
-          Type: {
-            type: "string",
-            required: true,
-            enum: ["RecordDeAggregation", "Decompression", "CloudWatchLogProcessing", "Lambda", "MetadataExtraction", "AppendDelimiterToRecord"],
-          },
-          Parameters: {
-            type: "list",
-            member: {
-              type: "structure",
-              members: {
-                ParameterName: {
-                  type: "string",
-                  required: true,
-                  enum: [
-                    "LambdaArn",
-                    "NumberOfRetries",
-                    "MetadataExtractionQuery",
-                    "JsonParsingEngine",
-                    "RoleArn",
-                    "BufferSizeInMBs",
-                    "BufferIntervalInSeconds",
-                    "SubRecordType",
-                    "Delimiter",
-                    "CompressionFormat",
-                    "DataMessageExtraction",
-                  ],
-                },
-                ParameterValue: { type: "string", required: true, min: 1, max: 5120, pattern: nonBlank },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const satisfies Shape;
 
 const retryOptions = {
   type: "structure",
@@ -174,12 +130,28 @@ type HttpEndpointUpdateInput = ValueOf<typeof httpEndpointDestinationUpdate>;
 type EndpointMembers = Omit<HttpEndpointUpdateInput, "S3Update">;
 
 /** CreateDeliveryStream's HttpEndpointDestinationConfiguration, checked, with AWS's defaults. */
-export function httpEndpointDestinationFrom(input: HttpEndpointConfigurationInput): HttpEndpointSettings {
-  return settingsFrom(input, destinationFrom(input.S3Configuration, false));
+export function httpEndpointDestinationFrom(input: HttpEndpointConfigurationInput, lambdaFunctions: LambdaFunctions): HttpEndpointDestinationRecord {
+  return recordOf(settingsFrom(input, destinationFrom(input.S3Configuration, false)), lambdaFunctions);
+}
+
+type LambdaFunctions = Readonly<Record<string, string>>;
+
+/** The settings as the domain keeps them, with the ProcessingConfiguration interpreted. */
+function recordOf(settings: HttpEndpointSettings, lambdaFunctions: LambdaFunctions): HttpEndpointDestinationRecord {
+  const processing = processingFrom((settings.processingConfiguration ?? undefined) as ProcessingConfigurationInput | undefined, {
+    lambdaFunctions,
+    dynamicPartitioningEnabled: false,
+    roleArn: settings.roleArn ?? settings.s3Backup.roleArn,
+  });
+  return { ...settings, kind: "HttpEndpoint", processing };
 }
 
 /** UpdateDestination of an HTTP endpoint destination: given members over the current ones, structures member-wise. */
-export function mergeHttpEndpointUpdate(current: HttpEndpointSettings, update: HttpEndpointUpdateInput): HttpEndpointSettings {
+export function mergeHttpEndpointUpdate(
+  current: HttpEndpointSettings,
+  update: HttpEndpointUpdateInput,
+  lambdaFunctions: LambdaFunctions,
+): HttpEndpointDestinationRecord {
   const base = membersOf(current);
   const { S3Update, ...given } = update;
   const merged: EndpointMembers = {
@@ -191,7 +163,7 @@ export function mergeHttpEndpointUpdate(current: HttpEndpointSettings, update: H
     RetryOptions: { ...base.RetryOptions, ...given.RetryOptions },
   };
   const s3Backup = S3Update === undefined ? current.s3Backup : mergeUpdate(current.s3Backup, S3Update, false);
-  return settingsFrom(merged, s3Backup);
+  return recordOf(settingsFrom(merged, s3Backup), lambdaFunctions);
 }
 
 /** DescribeDeliveryStream's HttpEndpointDestinationDescription: the settings, without the AccessKey (AWS hides it). */

@@ -1,6 +1,8 @@
 /** Member shapes the Firehose actions share, with the constraints of the Firehose API reference. */
 import { firehoseLimits } from "../../config/limits.js";
 import type { Shape } from "../aws/shapes.js";
+import { dataFormatConversionConfiguration } from "./format-conversion.js";
+import { dynamicPartitioningConfiguration, processingConfiguration } from "./processing-configuration.js";
 
 export const deliveryStreamName = { type: "string", min: 1, max: 64, pattern: "[a-zA-Z0-9_.-]+" } as const satisfies Shape;
 export const deliveryStreamType = {
@@ -47,7 +49,6 @@ const cloudWatchLoggingOptions = {
     LogStreamName: { type: "string", min: 0, max: 512, pattern: "[^:*]*" },
   },
 } as const satisfies Shape;
-const enabledFlag = { type: "structure", members: { Enabled: { type: "boolean" } } } as const satisfies Shape;
 
 /** The S3 members of a destination update: a configuration's, with nothing required (what is left out is kept). */
 const s3UpdateMembers = {
@@ -68,10 +69,10 @@ const s3Members = {
 } as const;
 
 const extendedOnlyMembers = {
-  ProcessingConfiguration: enabledFlag,
+  ProcessingConfiguration: processingConfiguration,
   S3BackupMode: { type: "string", enum: ["Disabled", "Enabled"] },
-  DataFormatConversionConfiguration: enabledFlag,
-  DynamicPartitioningConfiguration: enabledFlag,
+  DataFormatConversionConfiguration: dataFormatConversionConfiguration,
+  DynamicPartitioningConfiguration: dynamicPartitioningConfiguration,
   FileExtension: { type: "string", min: 0, max: 128, pattern: "^$|\\.[0-9a-z!\\-_.*'()]+" },
   CustomTimeZone: { type: "string", min: 0, max: 50, pattern: "^$|[a-zA-Z/_]+" },
 } as const;

@@ -2,6 +2,7 @@ import { invalidArgument } from "../../../delivery/errors.js";
 import { deliveryStreamArn } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
 import { destinationFrom } from "../destinations.js";
+import { httpEndpointDestinationConfiguration, httpEndpointDestinationFrom } from "../http-endpoint-destination.js";
 import { encryptionConfigurationInput, encryptionFrom } from "../encryption.js";
 import { kinesisStreamSourceConfiguration, sourceFrom } from "../kinesis-source.js";
 import { checkTags } from "../tags.js";
@@ -23,7 +24,6 @@ const unsupportedMembers = {
   AmazonopensearchserviceDestinationConfiguration: unsupported,
   AmazonOpenSearchServerlessDestinationConfiguration: unsupported,
   SplunkDestinationConfiguration: unsupported,
-  HttpEndpointDestinationConfiguration: unsupported,
   SnowflakeDestinationConfiguration: unsupported,
   IcebergDestinationConfiguration: unsupported,
 } as const;
@@ -41,13 +41,14 @@ export const createDeliveryStream = firehoseAction({
       },
       S3DestinationConfiguration: s3DestinationConfiguration,
       ExtendedS3DestinationConfiguration: extendedS3DestinationConfiguration,
+      HttpEndpointDestinationConfiguration: httpEndpointDestinationConfiguration,
       KinesisStreamSourceConfiguration: kinesisStreamSourceConfiguration,
       Tags: tagList,
       DeliveryStreamEncryptionConfigurationInput: encryptionConfigurationInput,
       ...unsupportedMembers,
     },
   },
-  async handle(input, { delivery }, { region }) {
+  async handle(input, { delivery, settings }, { region }) {
     const source = sourceFrom(input);
     const given = input as Record<string, unknown>;
     for (const member of Object.keys(unsupportedMembers)) {
@@ -55,10 +56,17 @@ export const createDeliveryStream = firehoseAction({
     }
     const extended = input.ExtendedS3DestinationConfiguration;
     const plain = input.S3DestinationConfiguration;
-    if ((extended === undefined) === (plain === undefined)) {
+    const http = input.HttpEndpointDestinationConfiguration;
+    if ([extended, plain, http].filter((given) => given !== undefined).length !== 1) {
       throw invalidArgument("Exactly one destination configuration is supported for a Firehose");
     }
-    const destination = extended !== undefined ? destinationFrom(extended, true) : destinationFrom(plain!, false);
+    const context = { region, lambdaFunctions: settings.lambdaFunctions, glueTables: settings.glueTables };
+    const destination =
+      http !== undefined
+        ? httpEndpointDestinationFrom(http, settings.lambdaFunctions)
+        : extended !== undefined
+          ? destinationFrom(extended, true, context)
+          : destinationFrom(plain!, false);
     const tags = checkTags(input.Tags ?? []);
     const encryptionInput = input.DeliveryStreamEncryptionConfigurationInput;
     const encryption = encryptionInput === undefined ? {} : { encryption: encryptionFrom(encryptionInput) };

@@ -1,8 +1,9 @@
 import { firehoseLimits } from "../../../config/limits.js";
 import type { DeliveryFailure } from "../../../delivery/delivery-service.js";
-import { deliveryStreamArn, type S3DestinationRecord } from "../../../delivery/model.js";
+import { deliveryStreamArn, type DestinationRecord } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
-import { configurationOf } from "../destinations.js";
+import { configurationOf, extendedConfigurationOf } from "../destinations.js";
+import { httpEndpointDestinationDescriptionOf } from "../http-endpoint-destination.js";
 import { encryptionDescriptionOf } from "../encryption.js";
 import { sourceDescription } from "../kinesis-source.js";
 import { deliveryStreamName } from "../members.js";
@@ -51,18 +52,18 @@ function failureDescription(failure: DeliveryFailure): { Type: string; Details: 
 }
 
 /** AWS describes an S3 destination both ways, whichever configuration created it. */
-function destinationDescription(destination: S3DestinationRecord): Record<string, unknown> {
-  const { FileExtension, ...configuration } = configurationOf(destination);
+function destinationDescription(destination: DestinationRecord): Record<string, unknown> {
+  if (destination.kind === "HttpEndpoint") {
+    return { DestinationId: firehoseLimits.destinationId, HttpEndpointDestinationDescription: httpEndpointDestinationDescriptionOf(destination) };
+  }
   const common = {
-    ...configuration,
+    ...configurationOf(destination),
     EncryptionConfiguration: { NoEncryptionConfig: "NoEncryption" },
     CloudWatchLoggingOptions: destination.cloudWatchLoggingOptions ?? { Enabled: false },
   };
   return {
     DestinationId: firehoseLimits.destinationId,
     S3DestinationDescription: common,
-    ExtendedS3DestinationDescription: { ...common, S3BackupMode: "Disabled", ...(FileExtension === undefined ? {} : { FileExtension }) },
+    ExtendedS3DestinationDescription: { ...common, S3BackupMode: "Disabled", ...extendedConfigurationOf(destination) },
   };
 }
-
-
