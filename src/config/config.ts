@@ -43,6 +43,20 @@ const glueTableSchema = z
 
 export type GlueTable = z.output<typeof glueTableSchema>;
 
+/**
+ * A Firehose stream that exists as soon as the server starts: a CreateDeliveryStream request body (the members
+ * `aws firehose create-delivery-stream --cli-input-json` takes), checked by the Firehose front end at start, and
+ * optionally the region it is created in.
+ */
+const declaredDeliveryStreamSchema = z
+  .object({
+    DeliveryStreamName: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "a Firehose stream name: 1–64 of [a-zA-Z0-9_.-]"),
+    region: z.string().regex(/^[a-z0-9-]+$/).optional(),
+  })
+  .catchall(z.unknown());
+
+export type DeclaredDeliveryStream = z.output<typeof declaredDeliveryStreamSchema>;
+
 const firehoseSettingsSchema = z
   .object({
     /**
@@ -51,6 +65,7 @@ const firehoseSettingsSchema = z
      */
     lambdaFunctions: z.record(z.string().regex(/^arn:[^:]+:lambda:/, "a Lambda function ARN"), z.url()).default({}),
     glueTables: z.array(glueTableSchema).default([]),
+    deliveryStreams: z.array(declaredDeliveryStreamSchema).default([]),
   })
   .strict();
 
@@ -95,7 +110,7 @@ export const defaultSettings: Settings = {
   limits: "on",
   credentials: null,
   kinesis: { streams: [] },
-  firehose: { lambdaFunctions: {}, glueTables: [] },
+  firehose: { lambdaFunctions: {}, glueTables: [], deliveryStreams: [] },
   s3Endpoint: null,
   s3Region: "us-east-1",
   s3AccessKeyId: null,

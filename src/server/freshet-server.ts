@@ -18,6 +18,7 @@ import { kinesisService } from "../protocols/kinesis/service.js";
 import { AccountSettingsService } from "../streams/account-settings.js";
 import { ConsumersService, type ConsumersOptions } from "../streams/consumers.js";
 import { createDeclaredStreams } from "../streams/declared-streams.js";
+import { createDeclaredDeliveryStreams } from "../protocols/firehose/declared-delivery-streams.js";
 import { RecordsService } from "../streams/records-service.js";
 import { ShardReader } from "../streams/shard-reader.js";
 import { StreamCatalog } from "../streams/stream-catalog.js";
@@ -124,6 +125,8 @@ export class FreshetServer {
       });
       await delivery.start();
       const firehose = firehoseService({ delivery, settings: settings.firehose });
+      const declaredDeliveryStreams = await createDeclaredDeliveryStreams(firehose, delivery, settings.firehose.deliveryStreams);
+      if (declaredDeliveryStreams.length > 0) logger.info({ created: declaredDeliveryStreams }, "created declared Firehose streams");
       const verifier = credentials === null ? undefined : new SigV4Verifier(credentials, clock);
       dispatcher = new AwsDispatcher([kinesis, firehose], (error, requestId) => logger.error({ err: error, requestId }, "internal failure"), {
         ...(verifier === undefined ? {} : { verifier }),
