@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly h2?: boolean;
   /** For kinesalite and kinesis-mock: the most shards the run will create. */
   readonly shardLimit?: number;
+  /** For Freshet: more `freshet serve` arguments (a config file). */
+  readonly freshetArgs?: readonly string[];
 }
 
 export interface RunningServer {
@@ -58,7 +60,12 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   const nodeArgs = options.nodeArgs ?? [];
   switch (kind) {
     case "freshet":
-      return launch(kind, [...nodeArgs, freshetCli, "serve", "--port", "0", "--data-dir", options.dir, "--limits", "off"], {}, "line");
+      return launch(
+        kind,
+        [...nodeArgs, freshetCli, "serve", "--port", "0", "--data-dir", options.dir, "--limits", "off", ...(options.freshetArgs ?? [])],
+        {},
+        "line",
+      );
     case "floor":
       return launch(kind, [...nodeArgs, floorScript, ...(options.h2 === true ? ["--h2"] : [])], {}, "line");
     case "kinesalite":

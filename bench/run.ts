@@ -16,11 +16,12 @@ import { fixed, gibibytes, markdownTable } from "./lib/format.js";
 import { type MachineInfo, machineInfo } from "./lib/machine.js";
 import { writeResults } from "./lib/results.js";
 import { createScratch } from "./lib/scratch.js";
+import { firehoseSuite } from "./firehose.js";
 import { kinesisSuite } from "./kinesis.js";
 import { storageSuite } from "./storage.js";
 import type { BenchContext, Suite } from "./suite.js";
 
-const suites: readonly Suite[] = [storageSuite, kinesisSuite];
+const suites: readonly Suite[] = [storageSuite, kinesisSuite, firehoseSuite];
 
 const usage = `usage: npm run bench -- [options]
 
