@@ -20,6 +20,7 @@ import type { DeliveryPlan } from "./delivery-plan.js";
 import type { DeliveryStreamRecord } from "./model.js";
 import { kinesisMetadataOf } from "./kinesis-source.js";
 import type { DeliveryRecord, FailedRecord } from "./pipeline.js";
+import { sleep } from "../util/sleep.js";
 
 export interface DeliveryLoopContext {
   readonly log: LogStore;
@@ -266,13 +267,7 @@ export class DeliveryLoop {
   private async pause(ms: number): Promise<void> {
     const wake = new AbortController();
     this.wake = wake;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await sleep(ms, wake.signal);
     this.wake = null;
   }
 }

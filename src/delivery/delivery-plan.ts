@@ -15,7 +15,7 @@ import { deliverToHttpEndpoint } from "./http-endpoint.js";
 import type { ObjectWriter } from "./local-objects.js";
 import { bucketOf, deliveryStreamArn, type DeliveryStreamRecord, type HttpEndpointDestinationRecord, type S3DestinationRecord } from "./model.js";
 import { errorObjectKey, objectKey, partitionKeysOf, partitionKeyValue } from "./object-keys.js";
-import type { DeliveryRecord, FailedRecord, ProcessingOutcome } from "./pipeline.js";
+import { type DeliveryRecord, type FailedRecord, failedOnce, type ProcessingOutcome } from "./pipeline.js";
 import { buildProcessors, runProcessors } from "./processing/index.js";
 
 const MiB = 1024 * 1024;
@@ -70,16 +70,8 @@ function s3Plan(
   const writeFailures = errorOutputWriter(stream, destination, context);
   const partitionKeys = destination.dynamicPartitioning?.enabled === true ? partitionKeysOf(destination.prefix ?? "") : [];
   const conversion = destination.dataFormatConversion;
-  const failure = (record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord => ({
-    type: "partitioning-failed",
-    offset: record.offset,
-    arrivedAt: record.arrivedAt,
-    rawData: record.data,
-    errorCode,
-    errorMessage,
-    attemptsMade: 1,
-    attemptEndingTimestamp: context.clock.now(),
-  });
+  const failure = (record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord =>
+    failedOnce("partitioning-failed", record, errorCode, errorMessage, context.clock.now());
 
   const encode = async (records: readonly DeliveryRecord[]): Promise<{ body: Buffer | null; suffix: string }> => {
     if (conversion === null) {

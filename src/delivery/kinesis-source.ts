@@ -23,6 +23,7 @@ import { isOpen, type ShardRecord, type StreamRecord } from "../streams/model.js
 import type { ShardPosition, ShardReader } from "../streams/shard-reader.js";
 import type { DeliveryStreamRecord } from "./model.js";
 import type { KinesisRecordMetadata } from "./pipeline.js";
+import { sleep } from "../util/sleep.js";
 
 export const sourcePositionsNamespace = "firehose.sourcePositions";
 
@@ -190,13 +191,7 @@ export class KinesisSourcePump {
   private async pause(ms: number): Promise<void> {
     const wake = new AbortController();
     this.wake = wake;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await sleep(ms, wake.signal);
     this.wake = null;
   }
 }

@@ -75,3 +75,8 @@ export interface ProcessingOutcome {
 
 /** A processing stage (a ProcessingConfiguration processor), applied to records in arrival order. */
 export type Processor = (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome>;
+
+/** A record failing at `now` on its first attempt (what processing and partitioning failures are). */
+export function failedOnce(type: ErrorOutputType, record: DeliveryRecord, errorCode: string, errorMessage: string, now: number): FailedRecord {
+  return { type, offset: record.offset, arrivedAt: record.arrivedAt, rawData: record.data, errorCode, errorMessage, attemptsMade: 1, attemptEndingTimestamp: now };
+}

@@ -4,29 +4,15 @@ import { test } from "node:test";
 import { DeliveryService } from "../../src/delivery/delivery-service.js";
 import { DeliveryError } from "../../src/delivery/errors.js";
 import type { ObjectWriter } from "../../src/delivery/local-objects.js";
-import { checkpointsNamespace, type S3DestinationRecord } from "../../src/delivery/model.js";
+import { checkpointsNamespace } from "../../src/delivery/model.js";
 import { checkPrefix, formatJavaDate } from "../../src/delivery/object-keys.js";
 import { StorageIoError } from "../../src/storage/errors.js";
 import { MemoryLogStore } from "../../src/storage/memory/memory-log-store.js";
 import { MemoryMetadataStore } from "../../src/storage/memory/memory-metadata-store.js";
 import { ManualClock } from "../support/clock.js";
+import { s3Destination } from "../support/firehose.js";
 
-const destination: S3DestinationRecord = {
-  kind: "S3",
-  extended: true,
-  roleArn: "arn:aws:iam::000000000000:role/r",
-  bucketArn: "arn:aws:s3:::b",
-  prefix: null,
-  errorOutputPrefix: null,
-  sizeInMBs: 1,
-  intervalInSeconds: 0,
-  compressionFormat: "UNCOMPRESSED",
-  cloudWatchLoggingOptions: null,
-  fileExtension: null,
-  processing: null,
-  dataFormatConversion: null,
-  dynamicPartitioning: null,
-};
+const destination = s3Destination({ roleArn: "arn:aws:iam::000000000000:role/r", bucketArn: "arn:aws:s3:::b" });
 
 /** A destination that fails the first `failures` writes. */
 class FlakyWriter implements ObjectWriter {

@@ -20,6 +20,7 @@ import {
   mergeHttpEndpointUpdate,
 } from "../../src/protocols/firehose/http-endpoint-destination.js";
 import { ManualClock } from "../support/clock.js";
+import { s3Destination } from "../support/firehose.js";
 
 const timeout = 20_000;
 const streamArn = "arn:aws:firehose:us-east-1:000000000000:deliverystream/to-http";
@@ -79,22 +80,7 @@ function failWith(status: number): Reply {
   };
 }
 
-const s3Backup = {
-  kind: "S3",
-  extended: false,
-  roleArn: "arn:aws:iam::000000000000:role/firehose",
-  bucketArn: "arn:aws:s3:::backup",
-  prefix: null,
-  errorOutputPrefix: null,
-  sizeInMBs: 5,
-  intervalInSeconds: 300,
-  compressionFormat: "UNCOMPRESSED",
-  cloudWatchLoggingOptions: null,
-  fileExtension: null,
-  processing: null,
-  dataFormatConversion: null,
-  dynamicPartitioning: null,
-} as const;
+const s3Backup = s3Destination({ extended: false, bucketArn: "arn:aws:s3:::backup", sizeInMBs: 5, intervalInSeconds: 300 });
 
 function settingsFor(url: string, overrides: Partial<HttpEndpointSettings> = {}): HttpEndpointSettings {
   return {

@@ -21,7 +21,7 @@ import { CreateStreamCommand, DeleteStreamCommand, type KinesisClient, MergeShar
 import { DeliveryService } from "../../src/delivery/delivery-service.js";
 import { kinesisMetadataOf } from "../../src/delivery/kinesis-source.js";
 import type { ObjectWriter } from "../../src/delivery/local-objects.js";
-import type { DeliveryStreamRecord, S3DestinationRecord } from "../../src/delivery/model.js";
+import type { DeliveryStreamRecord } from "../../src/delivery/model.js";
 import { MemoryLogStore } from "../../src/storage/memory/memory-log-store.js";
 import { MemoryMetadataStore } from "../../src/storage/memory/memory-metadata-store.js";
 import { RecordsService } from "../../src/streams/records-service.js";
@@ -29,7 +29,7 @@ import { ShardReader } from "../../src/streams/shard-reader.js";
 import { StreamCatalog } from "../../src/streams/stream-catalog.js";
 import { StreamsService } from "../../src/streams/streams-service.js";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, readObjects, roleArn, s3Destination } from "../support/firehose.js";
 import { awsError, kinesisClient } from "../support/kinesis.js";
 import { startServer } from "../support/server.js";
 import { shardId, splitInHalf } from "../support/shards.js";
@@ -274,22 +274,7 @@ function domain() {
   return { clock, metadata, log, streams, reader, objects, errors, services, put };
 }
 
-const s3: S3DestinationRecord = {
-  kind: "S3",
-  extended: true,
-  roleArn,
-  bucketArn: "arn:aws:s3:::bucket",
-  prefix: null,
-  errorOutputPrefix: null,
-  sizeInMBs: 1,
-  intervalInSeconds: 60,
-  compressionFormat: "UNCOMPRESSED",
-  cloudWatchLoggingOptions: null,
-  fileExtension: null,
-  processing: null,
-  dataFormatConversion: null,
-  dynamicPartitioning: null,
-};
+const s3 = s3Destination({ intervalInSeconds: 60 });
 const source = { kinesisStreamArn: streamArn("events"), roleArn };
 const ref = { region: "us-east-1", name: "copy" };
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { after } from "node:test";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
+import type { S3DestinationRecord } from "../../src/delivery/model.js";
 
 /** A real AWS SDK v3 Firehose client for the server. */
 export function firehoseClient(endpoint: string, region = "us-east-1"): FirehoseClient {
@@ -46,4 +47,25 @@ export function makeRecords(count: number, size: number, seed = 0): Buffer[] {
     record.write(`record-${seed}-${i}|`);
     return record;
   });
+}
+
+/** An S3 destination as the domain keeps it, for tests below the wire: a plain bucket, 1 MiB, no interval. */
+export function s3Destination(overrides: Partial<S3DestinationRecord> = {}): S3DestinationRecord {
+  return {
+    kind: "S3",
+    extended: true,
+    roleArn,
+    bucketArn: "arn:aws:s3:::bucket",
+    prefix: null,
+    errorOutputPrefix: null,
+    sizeInMBs: 1,
+    intervalInSeconds: 0,
+    compressionFormat: "UNCOMPRESSED",
+    cloudWatchLoggingOptions: null,
+    fileExtension: null,
+    processing: null,
+    dataFormatConversion: null,
+    dynamicPartitioning: null,
+    ...overrides,
+  };
 }

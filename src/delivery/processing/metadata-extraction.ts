@@ -8,7 +8,7 @@
  */
 import { raw as runJq } from "jq-wasm";
 import type { Clock } from "../../util/clock.js";
-import type { DeliveryRecord, FailedRecord, Processor } from "../pipeline.js";
+import { type DeliveryRecord, type FailedRecord, failedOnce, type Processor } from "../pipeline.js";
 
 /** Records per jq call: bounds the size of one call's input and output strings. */
 const recordsPerCall = 1000;
@@ -83,14 +83,5 @@ function isJson(text: string): boolean {
 }
 
 function failure(record: DeliveryRecord, errorMessage: string, clock: Clock): FailedRecord {
-  return {
-    type: "partitioning-failed",
-    offset: record.offset,
-    arrivedAt: record.arrivedAt,
-    rawData: record.data,
-    errorCode,
-    errorMessage,
-    attemptsMade: 1,
-    attemptEndingTimestamp: clock.now(),
-  };
+  return failedOnce("partitioning-failed", record, errorCode, errorMessage, clock.now());
 }

@@ -71,7 +71,6 @@ const requestConfiguration = {
   },
 } as const satisfies Shape;
 
-
 const retryOptions = {
   type: "structure",
   members: {
