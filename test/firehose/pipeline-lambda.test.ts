@@ -4,7 +4,9 @@
  * Lambda-supplied partition keys in `!{partitionKeyFromLambda:…}`.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, test } from "node:test";
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { defaultSettings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
@@ -134,4 +136,65 @@ test("partition keys the Lambda returns fill !{partitionKeyFromLambda:…}", { t
       assert.equal(matching[0]![1].toString("utf8"), expected.map((n) => `${n}\n`).join(""));
     }
   }
+});
+
+test("a function that keeps failing: NumberOfRetries more invocations, then the batch becomes processing-failed", { timeout }, async () => {
+  let invocations = 0;
+  const failing = http.createServer((_request, response) => {
+    invocations++;
+    response.writeHead(500, { "content-type": "application/json" }).end('{"errorMessage":"boom"}');
+  });
+  await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
+  after(() => {
+    failing.closeAllConnections();
+    return new Promise<void>((resolve) => failing.close(() => resolve()));
+  });
+  const clock = new ManualClock(start);
+  const dir = await tempDir();
+  const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
+  const server = await startServer({ firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: url } } }, clock, undefined, dir);
+  const firehose = firehoseClient(server.endpoint);
+  await firehose.send(
+    new CreateDeliveryStreamCommand({
+      DeliveryStreamName: "broken",
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: roleArn,
+        BucketARN: "arn:aws:s3:::bucket",
+        BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 },
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            {
+              Type: "Lambda",
+              Parameters: [
+                { ParameterName: "LambdaArn", ParameterValue: lambdaArn },
+                { ParameterName: "NumberOfRetries", ParameterValue: "1" },
+              ],
+            },
+          ],
+        },
+      },
+    }),
+  );
+  await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: "broken", Records: [{ Data: Buffer.from("a") }, { Data: Buffer.from("b") }] }));
+  clock.advance(60_000);
+  await server.delivery.whenIdle();
+  assert.equal(invocations, 2);
+  const objects = await readObjects(dir, "bucket");
+  assert.equal(objects.size, 1);
+  const [key, body] = [...objects][0]!;
+  // No ErrorOutputPrefix: the failure kind and the hour follow the bucket's root.
+  assert.match(key, /^processing-failed\/2026\/01\/01\/13\/broken-1-2026-01-01-13-04-05-[0-9a-f-]{36}$/);
+  const failures = body
+    .toString("utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(
+    failures.map(({ attemptsMade, errorCode, rawData }) => [attemptsMade, errorCode, decode(rawData as string)]),
+    [
+      [2, "Lambda.FunctionError", "a"],
+      [2, "Lambda.FunctionError", "b"],
+    ],
+  );
 });
