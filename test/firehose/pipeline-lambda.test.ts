@@ -24,7 +24,11 @@ const lambdaProcessing = {
   Processors: [{ Type: "Lambda" as const, Parameters: [{ ParameterName: "LambdaArn" as const, ParameterValue: `${lambdaArn}:$LATEST` }] }],
 };
 
-async function setup(name: string, handle: (event: TransformationEvent) => TransformationReply, destination: Record<string, unknown>) {
+async function setup(
+  name: string,
+  handle: (event: TransformationEvent) => TransformationReply | Promise<TransformationReply>,
+  destination: Record<string, unknown>,
+) {
   const lambda = await startLambdaFunction(handle);
   const clock = new ManualClock(start);
   const dir = await tempDir();
@@ -197,4 +201,29 @@ test("a function that keeps failing: NumberOfRetries more invocations, then the 
       [2, "Lambda.FunctionError", "b"],
     ],
   );
+});
+
+test("records that arrive within the interval while the Lambda is still working join the same object", { timeout }, async () => {
+  let invoked!: () => void;
+  const firstInvocation = new Promise<void>((resolve) => (invoked = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const { lambda, put, flush } = await setup(
+    "slow",
+    async (event) => {
+      invoked();
+      await released;
+      return { records: event.records.map(({ recordId, data }) => ({ recordId, result: "Ok" as const, data })) };
+    },
+    { Prefix: "out/" },
+  );
+  await put(["first\n"]);
+  await firstInvocation;
+  // Put while the first record is still with the Lambda; then the interval passes.
+  await put(["second\n"]);
+  const flushed = flush();
+  release();
+  const objects = await flushed;
+  assert.equal(lambda.events.length, 2);
+  assert.deepEqual([...objects.values()].map(String), ["first\nsecond\n"]);
 });

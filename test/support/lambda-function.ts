@@ -36,15 +36,18 @@ export interface LambdaFunction {
   readonly events: TransformationEvent[];
 }
 
-export async function startLambdaFunction(handle: (event: TransformationEvent) => TransformationReply): Promise<LambdaFunction> {
+/** `handle` may return a promise, to hold an invocation until the test lets it answer. */
+export async function startLambdaFunction(
+  handle: (event: TransformationEvent) => TransformationReply | Promise<TransformationReply>,
+): Promise<LambdaFunction> {
   const events: TransformationEvent[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
+    request.on("end", async () => {
       const event = JSON.parse(Buffer.concat(chunks).toString("utf8")) as TransformationEvent;
       events.push(event);
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(handle(event)));
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await handle(event)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
