@@ -1,12 +1,14 @@
 /**
  * A Firehose stream reading a Kinesis data stream (KinesisStreamAsSource) through processors, end to end: the
  * Lambda's transformation event names the source stream and carries each record's kinesisRecordMetadata (as the
- * Kinesis PutRecords answer gave it), and MetadataExtraction partitions what the Lambda returned.
+ * Kinesis PutRecords answer gave it), and MetadataExtraction partitions what the Lambda returned; a KPL aggregate
+ * arrives as its user records.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { CreateDeliveryStreamCommand } from "@aws-sdk/client-firehose";
-import { CreateStreamCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { defaultSettings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
 import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
@@ -19,19 +21,12 @@ const start = Date.UTC(2026, 0, 1, 13, 4, 5);
 const lambdaArn = "arn:aws:lambda:us-east-1:000000000000:function:enrich";
 const sourceArn = "arn:aws:kinesis:us-east-1:000000000000:stream/orders";
 
-test("a Kinesis-sourced stream: the Lambda sees the source and Kinesis metadata, MetadataExtraction partitions its output", { timeout: 30_000 }, async () => {
-  // The "function" adds the shard a record came from, so the delivered records show the Lambda ran on each.
-  const lambda = await startLambdaFunction((event) => ({
-    records: event.records.map(({ recordId, data, kinesisRecordMetadata }) => {
-      const order = JSON.parse(Buffer.from(data, "base64").toString("utf8")) as Record<string, unknown>;
-      const enriched = { ...order, shard: kinesisRecordMetadata?.["shardId"] };
-      return { recordId, result: "Ok" as const, data: Buffer.from(`${JSON.stringify(enriched)}\n`).toString("base64") };
-    }),
-  }));
+/** A server with the "orders" Kinesis stream (2 shards) and a Firehose stream reading it through the Lambda at `lambdaUrl`. */
+async function setup(lambdaUrl: string) {
   const clock = new ManualClock(start);
   const dir = await tempDir();
   const server = await startServer(
-    { limits: "off", firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambda.url } } },
+    { limits: "off", firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambdaUrl } } },
     clock,
     undefined,
     dir,
@@ -68,6 +63,19 @@ test("a Kinesis-sourced stream: the Lambda sees the source and Kinesis metadata,
       },
     }),
   );
+  return { clock, dir, server, kinesis };
+}
+
+test("a Kinesis-sourced stream: the Lambda sees the source and Kinesis metadata, MetadataExtraction partitions its output", { timeout: 30_000 }, async () => {
+  // The "function" adds the shard a record came from, so the delivered records show the Lambda ran on each.
+  const lambda = await startLambdaFunction((event) => ({
+    records: event.records.map(({ recordId, data, kinesisRecordMetadata }) => {
+      const order = JSON.parse(Buffer.from(data, "base64").toString("utf8")) as Record<string, unknown>;
+      const enriched = { ...order, shard: kinesisRecordMetadata?.["shardId"] };
+      return { recordId, result: "Ok" as const, data: Buffer.from(`${JSON.stringify(enriched)}\n`).toString("base64") };
+    }),
+  }));
+  const { clock, dir, server, kinesis } = await setup(lambda.url);
   await server.delivery.whenIdle();
 
   const orders = Array.from({ length: 8 }, (_, n) => ({ shop: n % 2 === 0 ? "north" : "south", n }));
@@ -119,4 +127,55 @@ test("a Kinesis-sourced stream: the Lambda sees the source and Kinesis metadata,
     assert.deepEqual(lines.map((line) => line.n).sort((a, b) => a - b), orders.filter((order) => order.shop === shop).map((order) => order.n));
     for (const line of lines) assert.equal(line.shard, put.Records![line.n]!.ShardId);
   }
+});
+
+/** Protobuf by hand (every length under 128): a length-delimited field, and a varint field. */
+const bytesField = (field: number, value: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, value.length]), value]);
+const varintField = (field: number, value: number) => Buffer.from([field << 3, value]);
+
+/** A KPL aggregate (magic, AggregatedRecord, MD5 of it) of user records, each with its own partition key. */
+function kplAggregate(userRecords: ReadonlyArray<{ partitionKey: string; data: string }>): Buffer {
+  const message = Buffer.concat([
+    ...userRecords.map(({ partitionKey }) => bytesField(1, Buffer.from(partitionKey))),
+    ...userRecords.map(({ data }, i) => bytesField(3, Buffer.concat([varintField(1, i), bytesField(3, Buffer.from(data))]))),
+  ]);
+  return Buffer.concat([Buffer.from([0xf3, 0x89, 0x9a, 0xc2]), message, createHash("md5").update(message).digest()]);
+}
+
+test("a KPL aggregate put to Kinesis reaches the Lambda as its user records, each with its subsequence number", { timeout: 30_000 }, async () => {
+  const lambda = await startLambdaFunction((event) => ({
+    records: event.records.map(({ recordId, data }) => ({
+      recordId,
+      result: "Ok" as const,
+      data: Buffer.from(`${Buffer.from(data, "base64").toString("utf8")}\n`).toString("base64"),
+    })),
+  }));
+  const { clock, dir, server, kinesis } = await setup(lambda.url);
+  await server.delivery.whenIdle();
+  const userRecords = [
+    { partitionKey: "pk-a", data: '{"shop":"north","n":0}' },
+    { partitionKey: "pk-b", data: '{"shop":"south","n":1}' },
+    { partitionKey: "pk-c", data: '{"shop":"north","n":2}' },
+  ];
+  const put = await kinesis.send(new PutRecordCommand({ StreamName: "orders", PartitionKey: "aggregate", Data: kplAggregate(userRecords) }));
+  await server.delivery.whenIdle();
+  clock.advance(60_000);
+  await server.delivery.whenIdle();
+
+  const sent = lambda.events.flatMap((event) => event.records);
+  assert.deepEqual(
+    sent.map((record) => [Buffer.from(record.data, "base64").toString("utf8"), record.kinesisRecordMetadata]),
+    userRecords.map(({ partitionKey, data }, i) => [
+      data,
+      { shardId: put.ShardId, partitionKey, approximateArrivalTimestamp: start, sequenceNumber: put.SequenceNumber, subsequenceNumber: i },
+    ]),
+  );
+  const objects = await readObjects(dir, "bucket");
+  assert.deepEqual(
+    [...objects].map(([key, body]) => [key.split("/")[0], body.toString("utf8")]),
+    [
+      ["shop=north", `${userRecords[0]!.data}\n${userRecords[2]!.data}\n`],
+      ["shop=south", `${userRecords[1]!.data}\n`],
+    ],
+  );
 });
