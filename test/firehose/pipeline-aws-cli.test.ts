@@ -1,7 +1,8 @@
 /**
  * A dynamically partitioned stream as a user makes it with Debian's AWS CLI v2: create-delivery-stream with an
  * --extended-s3-destination-configuration holding ProcessingConfiguration and DynamicPartitioningConfiguration,
- * describe-delivery-stream's output, and records put with the CLI delivered under their partitions.
+ * describe-delivery-stream's output, and records put with the CLI delivered under their partitions; an HTTP endpoint
+ * destination created, described and updated.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -75,5 +76,58 @@ describe("aws firehose with dynamic partitioning", { skip: awsCliMissing, timeou
         ["team=red/2026", '{"team":"red"}\n{"team":"red","n":2}\n'],
       ],
     );
+  });
+});
+
+describe("aws firehose with an HTTP endpoint destination", { skip: awsCliMissing, timeout: 120_000 }, async () => {
+  const server = await startServer({}, undefined, { delivery: { createDelayMs: 0 } });
+  const json = async (...args: string[]) => {
+    const result = await aws(server.endpoint, ["firehose", ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.trim() === "" ? {} : (JSON.parse(result.stdout) as Record<string, any>);
+  };
+
+  // Debian's CLI carries an older model, where an HTTP endpoint's IntervalInSeconds is at least 60.
+  it("creates, describes and updates it", async () => {
+    await json(
+      "create-delivery-stream",
+      "--delivery-stream-name",
+      "to-http",
+      "--http-endpoint-destination-configuration",
+      JSON.stringify({
+        EndpointConfiguration: { Url: "https://example.com/ingest", Name: "example", AccessKey: "hidden" },
+        BufferingHints: { SizeInMBs: 2, IntervalInSeconds: 60 },
+        RequestConfiguration: { ContentEncoding: "GZIP", CommonAttributes: [{ AttributeName: "env", AttributeValue: "test" }] },
+        RetryOptions: { DurationInSeconds: 60 },
+        S3BackupMode: "FailedDataOnly",
+        S3Configuration: { RoleARN: "arn:aws:iam::000000000000:role/firehose", BucketARN: "arn:aws:s3:::backup" },
+      }),
+    );
+    let described = (await json("describe-delivery-stream", "--delivery-stream-name", "to-http")).DeliveryStreamDescription;
+    let destination = described.Destinations[0].HttpEndpointDestinationDescription;
+    assert.deepEqual(destination.EndpointConfiguration, { Url: "https://example.com/ingest", Name: "example" });
+    assert.deepEqual(destination.BufferingHints, { SizeInMBs: 2, IntervalInSeconds: 60 });
+    assert.deepEqual(destination.RequestConfiguration, { ContentEncoding: "GZIP", CommonAttributes: [{ AttributeName: "env", AttributeValue: "test" }] });
+    assert.deepEqual(destination.RetryOptions, { DurationInSeconds: 60 });
+    assert.equal(destination.S3BackupMode, "FailedDataOnly");
+    assert.equal(destination.S3DestinationDescription.BucketARN, "arn:aws:s3:::backup");
+
+    await json(
+      "update-destination",
+      "--delivery-stream-name",
+      "to-http",
+      "--current-delivery-stream-version-id",
+      described.VersionId,
+      "--destination-id",
+      described.Destinations[0].DestinationId,
+      "--http-endpoint-destination-update",
+      JSON.stringify({ RetryOptions: { DurationInSeconds: 0 }, BufferingHints: { SizeInMBs: 4, IntervalInSeconds: 120 } }),
+    );
+    described = (await json("describe-delivery-stream", "--delivery-stream-name", "to-http")).DeliveryStreamDescription;
+    destination = described.Destinations[0].HttpEndpointDestinationDescription;
+    assert.equal(described.VersionId, "2");
+    assert.deepEqual(destination.RetryOptions, { DurationInSeconds: 0 });
+    assert.deepEqual(destination.BufferingHints, { SizeInMBs: 4, IntervalInSeconds: 120 });
+    assert.deepEqual(destination.EndpointConfiguration, { Url: "https://example.com/ingest", Name: "example" });
   });
 });
