@@ -48,6 +48,12 @@ export class DeliveryLoop {
   private readonly buffers = new Map<string, PartitionBuffer>();
   private bufferedBytes = 0;
   private readOffset: number;
+  /**
+   * The clock when the last read began: every record appended before then has been read (when it reached the end).
+   * A buffer is due by time only once this passes its deadline, so records that arrived within its window while
+   * the read's records were being processed (a Lambda, jq) are read into it, not into the next window.
+   */
+  private readAt = -Infinity;
   private plan: DeliveryPlan;
   private wake: AbortController | null = null;
   /** whenIdle() callers that registered before the current pass began: resolved when it parks. */
@@ -142,6 +148,7 @@ export class DeliveryLoop {
 
   /** Reads the next records, processes them and buffers them; true when at the end of the log. */
   private async readMore(): Promise<boolean> {
+    this.readAt = this.context.clock.now();
     const read = await this.context.log.read(this.stream.logName, 0, this.readOffset, {
       maxRecords: deliveryDefaults.readMaxRecords,
       maxBytes: Math.max(1, Math.min(this.plan.sizeBytes - this.fullestBufferBytes(), this.readAheadBytes() - this.bufferedBytes)),
@@ -199,7 +206,7 @@ export class DeliveryLoop {
     // Over the read-ahead bound: make room by delivering the oldest buffer early.
     if (this.bufferedBytes >= this.readAheadBytes()) return oldest;
     if (!atEnd) return null;
-    if (this.stopMode === "flush" || this.context.clock.now() >= oldestArrival + this.plan.intervalMs) return oldest;
+    if (this.stopMode === "flush" || this.readAt >= oldestArrival + this.plan.intervalMs) return oldest;
     return null;
   }
 

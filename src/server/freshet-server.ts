@@ -46,7 +46,7 @@ export interface FreshetServerOptions {
     readonly streams?: Pick<StreamsOptions, "createDelayMs" | "updateDelayMs">;
     readonly subscriptions?: SubscriptionOptions;
     readonly consumers?: ConsumersOptions;
-    readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs" | "retryDelayMs">;
+    readonly delivery?: Pick<DeliveryServiceOptions, "createDelayMs" | "retryDelayMs" | "httpAttemptTimeoutMs">;
   };
   /**
    * Where Firehose writes S3 objects (`<deliveryDir>/<bucket>/<key>`) when no S3 endpoint is configured. Default:
