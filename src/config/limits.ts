@@ -228,6 +228,8 @@ export const deliveryDefaults = {
    * its oldest buffer early: with dynamic partitioning, 500 partitions × 128 MiB would not fit in memory.
    */
   maxBufferedBytes: 256 * MiB,
+  /** A graceful stop gives the last deliveries this long, then abandons them (the records stay on the log). */
+  stopGraceMs: 10_000,
   /** How much of an HTTP endpoint's response body an error message quotes (AWS logs it "truncated"). */
   httpEndpointQuotedResponseChars: 1024,
   /** An HTTP endpoint has this long to answer one attempt (AWS: 3 minutes); tests pass a shorter one. */

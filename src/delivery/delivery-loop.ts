@@ -61,7 +61,10 @@ export class DeliveryLoop {
   /** whenIdle() callers that registered during the current pass: they need one more pass. */
   private pendingIdleWaiters: Array<() => void> = [];
   private stopMode: StopMode | null = null;
-  /** Aborted by stop(): ends a delivery's retries (an HTTP endpoint's can take hours) so a stop is not held up. */
+  /**
+   * Aborted when a stop has waited `deliveryDefaults.stopGraceMs` for the last deliveries (at once when abandoning):
+   * ends retries (an HTTP endpoint's can take hours) and writes in flight, so a stop is never held up for long.
+   */
   private readonly stopping = new AbortController();
   private failing = false;
   private readonly finished: Promise<void>;
@@ -101,7 +104,8 @@ export class DeliveryLoop {
   /** Graceful: reads what is left, delivers it (one attempt), and ends. */
   stop(mode: StopMode): Promise<void> {
     this.stopMode ??= mode;
-    this.stopping.abort();
+    if (mode === "abandon") this.stopping.abort();
+    else setTimeout(() => this.stopping.abort(), deliveryDefaults.stopGraceMs).unref();
     this.wake?.abort();
     return this.finished;
   }
@@ -151,7 +155,7 @@ export class DeliveryLoop {
     this.readAt = this.context.clock.now();
     const read = await this.context.log.read(this.stream.logName, 0, this.readOffset, {
       maxRecords: deliveryDefaults.readMaxRecords,
-      maxBytes: Math.max(1, Math.min(this.plan.sizeBytes - this.fullestBufferBytes(), this.readAheadBytes() - this.bufferedBytes)),
+      maxBytes: Math.max(1, Math.min(this.readRoom(), this.readAheadBytes() - this.bufferedBytes)),
     });
     if (read.records.length > 0) {
       const outcome = await this.plan.process(read.records.map(deliveryRecordOf));
@@ -176,18 +180,24 @@ export class DeliveryLoop {
         this.bufferedBytes += record.data.length;
       }
       // Failures are written before anything can move the checkpoint past them.
-      if (failed.length > 0) await this.plan.writeFailures(failed);
+      if (failed.length > 0) await this.plan.writeFailures(failed, this.stopping.signal);
     }
     this.readOffset = read.nextOffset;
     await this.moveCheckpoint();
     return read.nextOffset >= read.endOffset;
   }
 
-  /** Reads no more than the fullest buffer has room for, so no object exceeds SizeInMBs by more than one record. */
-  private fullestBufferBytes(): number {
+  /**
+   * How much one read may take: what the fullest buffer has room for, so that no object exceeds SizeInMBs by more
+   * than one record. With dynamic partitioning a read may not know where its records go, and one buffer near its
+   * size would shrink every read to a record (one Lambda or jq call each): reads take at least 1/16 of the size
+   * there, so an object may exceed SizeInMBs by that much.
+   */
+  private readRoom(): number {
     let fullest = 0;
     for (const buffer of this.buffers.values()) fullest = Math.max(fullest, buffer.bytes);
-    return fullest;
+    const room = this.plan.sizeBytes - fullest;
+    return this.plan.maxPartitions > 1 ? Math.max(room, Math.floor(this.plan.sizeBytes / 16)) : room;
   }
 
   /** The buffer to deliver now, if any: a full one first, else (at the end of the log) the one whose time is up. */

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { GlueTable } from "../config/config.js";
 import { firehoseLimits } from "../config/limits.js";
 import type { Clock } from "../util/clock.js";
-import { compressObject, objectSuffix } from "./compression.js";
+import { compressObject, contentEncodingOf, objectSuffix } from "./compression.js";
 import { errorOutputBody, groupByType } from "./error-output.js";
 import { convertToParquet, glueTableFor, parquetObjectSuffix } from "./formats/parquet.js";
 import { deliverToHttpEndpoint } from "./http-endpoint.js";
@@ -31,10 +31,20 @@ export interface DeliveryPlan {
   partitionOf(record: DeliveryRecord): string | FailedRecord;
   /** The failure of a record whose partition would exceed `maxPartitions`. */
   partitionLimitExceeded(record: DeliveryRecord): FailedRecord;
-  /** Delivers one buffer; throws when it must be retried (the checkpoint must not pass it). `stop` ends retries early. */
+  /**
+   * Delivers one buffer; throws when it must be retried (the checkpoint must not pass it). `stop` aborts when a
+   * graceful stop has waited long enough: it ends retries and abandons writes in flight.
+   */
   deliver(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<void>;
-  /** Writes failed records to the error output; throws when it must be retried. */
-  writeFailures(failed: readonly FailedRecord[]): Promise<void>;
+  /** Writes failed records to the error output; throws when it must be retried. `stop` may abandon the write. */
+  writeFailures(failed: readonly FailedRecord[], stop: AbortSignal): Promise<void>;
+}
+
+/** A buffer as the object to write (null when conversion left no row), and how to name and label it. */
+interface EncodedObject {
+  readonly body: Buffer | null;
+  readonly suffix: string;
+  readonly contentEncoding: string | null;
 }
 
 export interface PlanContext {
@@ -73,18 +83,19 @@ function s3Plan(
   const failure = (record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord =>
     failedOnce("partitioning-failed", record, errorCode, errorMessage, context.clock.now());
 
-  const encode = async (records: readonly DeliveryRecord[]): Promise<{ body: Buffer | null; suffix: string }> => {
+  const encode = async (records: readonly DeliveryRecord[], stop: AbortSignal): Promise<EncodedObject> => {
     if (conversion === null) {
-      const body = await compressObject(destination.compressionFormat, Buffer.concat(records.map((record) => record.data)));
-      return { body, suffix: destination.fileExtension ?? objectSuffix(destination.compressionFormat) };
+      const format = destination.compressionFormat;
+      const body = await compressObject(format, Buffer.concat(records.map((record) => record.data)));
+      return { body, suffix: destination.fileExtension ?? objectSuffix(format), contentEncoding: contentEncodingOf(format) };
     }
     const table = glueTableFor(conversion, context.glueTables);
     if (table === undefined) {
       throw new Error(`Glue table ${conversion.schema.databaseName}.${conversion.schema.tableName} is no longer declared under firehose.glueTables`);
     }
     const converted = await convertToParquet(records, conversion, table, context.clock.now());
-    if (converted.failed.length > 0) await writeFailures(converted.failed);
-    return { body: converted.body, suffix: destination.fileExtension ?? parquetObjectSuffix };
+    if (converted.failed.length > 0) await writeFailures(converted.failed, stop);
+    return { body: converted.body, suffix: destination.fileExtension ?? parquetObjectSuffix, contentEncoding: null };
   };
 
   return {
@@ -111,12 +122,12 @@ function s3Plan(
         "DynamicPartitioning.ActivePartitionsLimitExceeded",
         `The number of active partitions exceeds the limit of ${firehoseLimits.activePartitionsPerStream}.`,
       ),
-    deliver: async (records) => {
-      const { body, suffix } = await encode(records);
+    deliver: async (records, stop) => {
+      const { body, suffix, contentEncoding } = await encode(records, stop);
       if (body === null) return;
       const first = records[0]!;
       const key = objectKey(stream, destination.prefix, first.arrivedAt, randomUUID(), { partitionKeys: first.partitionKeys, suffix });
-      await context.writer.put(bucketOf(destination.bucketArn), key, body);
+      await context.writer.put(bucketOf(destination.bucketArn), key, body, { contentEncoding, signal: stop });
     },
     writeFailures,
   };
@@ -141,9 +152,10 @@ function httpEndpointPlan(
     },
     deliver: async (records, stop) => {
       if (destination.s3BackupMode === "AllData") {
-        const body = await compressObject(backup.compressionFormat, Buffer.concat(records.map((record) => record.data)));
-        const key = objectKey(stream, backup.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(backup.compressionFormat) });
-        await context.writer.put(bucketOf(backup.bucketArn), key, body);
+        const format = backup.compressionFormat;
+        const body = await compressObject(format, Buffer.concat(records.map((record) => record.data)));
+        const key = objectKey(stream, backup.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(format) });
+        await context.writer.put(bucketOf(backup.bucketArn), key, body, { contentEncoding: contentEncodingOf(format), signal: stop });
       }
       const result = await deliverToHttpEndpoint(records, destination, {
         deliveryStreamArn: deliveryStreamArn(stream.region, stream.name),
@@ -152,7 +164,7 @@ function httpEndpointPlan(
         ...(context.httpAttemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: context.httpAttemptTimeoutMs }),
       });
       if (result.outcome === "interrupted") throw new Error("delivery to the HTTP endpoint was interrupted by the server stopping");
-      if (result.outcome === "failed") await writeFailures(result.failed);
+      if (result.outcome === "failed") await writeFailures(result.failed, stop);
     },
     writeFailures,
   };
@@ -160,10 +172,10 @@ function httpEndpointPlan(
 
 /** Writes failures under an S3 destination's error output prefix: one object per failure kind. */
 function errorOutputWriter(stream: DeliveryStreamRecord, s3: S3DestinationRecord, context: PlanContext): DeliveryPlan["writeFailures"] {
-  return async (failed) => {
+  return async (failed, stop) => {
     for (const [type, records] of groupByType(failed)) {
       const key = errorObjectKey(stream, s3, type, records[0]!.arrivedAt, randomUUID());
-      await context.writer.put(bucketOf(s3.bucketArn), key, errorOutputBody(records));
+      await context.writer.put(bucketOf(s3.bucketArn), key, errorOutputBody(records), { signal: stop });
     }
   };
 }

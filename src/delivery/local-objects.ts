@@ -9,8 +9,16 @@ import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fsyncDirectory } from "../util/files.js";
 
+export interface PutOptions {
+  /** The object's Content-Encoding, as Firehose sets it for compressed objects (files have none to carry). */
+  readonly contentEncoding?: string | null;
+  /** Aborted when a stop has run out of time: the write may be abandoned. */
+  readonly signal?: AbortSignal;
+}
+
 export interface ObjectWriter {
-  put(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  /** Writes the object whole or not at all. */
+  put(bucket: string, key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
 }
 
 export class LocalObjectWriter implements ObjectWriter {

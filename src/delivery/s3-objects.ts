@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { PutObjectCommand, S3Client, type S3ClientConfig, S3ServiceException } from "@aws-sdk/client-s3";
-import type { ObjectWriter } from "./local-objects.js";
+import type { ObjectWriter, PutOptions } from "./local-objects.js";
 
 export interface S3ObjectWriterOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:9000`. */
@@ -58,12 +58,20 @@ export class S3ObjectWriter implements ObjectWriter {
     this.client = new S3Client(clientConfig(options));
   }
 
-  async put(bucket: string, key: string, body: Uint8Array): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, options: PutOptions = {}): Promise<void> {
     const contentMD5 = createHash("md5").update(body).digest("base64");
     try {
       // Firehose's objects are octet streams whatever their format (Content-Type as Amazon S3 reports them).
       await this.client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: contentMD5, ContentType: "application/octet-stream" }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentMD5: contentMD5,
+          ContentType: "application/octet-stream",
+          ...(options.contentEncoding == null ? {} : { ContentEncoding: options.contentEncoding }),
+        }),
+        options.signal === undefined ? {} : { abortSignal: options.signal },
       );
     } catch (error) {
       throw asWriteError(error, bucket, key);

@@ -70,6 +70,7 @@ function snappyBlocks(body: Buffer, lengthsPerBlock: 1 | 2): Array<{ inputLength
 test("ZIP: a .zip object that unzip opens, holding the records", { timeout }, async () => {
   const { key, object, sent } = await deliver("ZIP");
   assert.match(key, /\.zip$/);
+  assert.equal(object.contentEncoding, "zip");
   const file = join(await tempDir(), "object.zip");
   await writeFile(file, object.body);
   const { stdout } = await run("unzip", ["-p", file], { encoding: "buffer", maxBuffer: 10 * 1024 * 1024 });
@@ -79,6 +80,7 @@ test("ZIP: a .zip object that unzip opens, holding the records", { timeout }, as
 test("Snappy: a .snappy object in snappy-java's stream format", { timeout }, async () => {
   const { key, object, sent } = await deliver("Snappy");
   assert.match(key, /\.snappy$/);
+  assert.equal(object.contentEncoding, "snappy-java");
   const header = object.body.subarray(0, 16);
   assert.deepEqual(header, Buffer.from([0x82, ...Buffer.from("SNAPPY"), 0, 0, 0, 0, 1, 0, 0, 0, 1]));
   const blocks = snappyBlocks(object.body.subarray(16), 1);
@@ -89,6 +91,7 @@ test("Snappy: a .snappy object in snappy-java's stream format", { timeout }, asy
 test("HADOOP_SNAPPY: a .snappy object in Hadoop's block format", { timeout }, async () => {
   const { key, object, sent } = await deliver("HADOOP_SNAPPY");
   assert.match(key, /\.snappy$/);
+  assert.equal(object.contentEncoding, "hadoop-snappy");
   const blocks = snappyBlocks(object.body, 2);
   assert.equal(blocks.length, 2);
   const decoded = blocks.map(({ inputLength, block }) => {

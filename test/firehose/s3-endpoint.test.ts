@@ -112,6 +112,7 @@ test("GZIP: the object is one gzip member with the .gz suffix under the Prefix",
   const [key, object] = [...objects][0]!;
   assert.match(key, new RegExp(`^app/2026/zipped-1-2026-01-01-13-04-05-${uuid}\\.gz$`));
   assert.ok(object.body.length < Buffer.concat(records).length);
+  assert.equal(object.contentEncoding, "gzip", "labelled as Firehose labels GZIP objects");
   assert.deepEqual(gunzipSync(object.body), Buffer.concat(records));
 });
 
