@@ -221,8 +221,12 @@ export const firehoseLimits = {
 export const deliveryDefaults = {
   /** A delivery loop reads the stream's log in reads of at most this many records. */
   readMaxRecords: 10_000,
-  /** After a failed object write, the loop retries the same buffer after this long (AWS retries S3 for 24 h). */
+  /**
+   * After a failed delivery, the loop retries the same buffer after this long, doubled for each further failure in a
+   * row up to `retryBackoffDoublings` times (1 s … 32 s). AWS retries S3 for 24 h; Freshet for as long as it fails.
+   */
   retryDelayMs: 1000,
+  retryBackoffDoublings: 5,
   /**
    * A loop stops reading ahead once its buffers hold this much (or the stream's SizeInMBs, if larger) and delivers
    * its oldest buffer early: with dynamic partitioning, 500 partitions × 128 MiB would not fit in memory.

@@ -32,7 +32,7 @@ export interface DeliveryLoopContext {
   onError(stream: DeliveryStreamRecord, error: unknown, what: string): void;
   /** A delivery succeeded after failures (clears the failure DescribeDeliveryStream shows). */
   onRecovered(stream: DeliveryStreamRecord): void;
-  /** After a failed read or delivery, wait this long before trying again. */
+  /** After a failed read or delivery, wait this long before trying again, doubling per failure in a row (to 32×). */
   readonly retryDelayMs: number;
 }
 
@@ -66,7 +66,8 @@ export class DeliveryLoop {
    * ends retries (an HTTP endpoint's can take hours) and writes in flight, so a stop is never held up for long.
    */
   private readonly stopping = new AbortController();
-  private failing = false;
+  /** Failures in a row since the last success: the retry delay doubles with each. */
+  private failuresInARow = 0;
   private readonly finished: Promise<void>;
   /** Deliveries made since start (objects written, requests answered; for logs and tests). */
   objectsWritten = 0;
@@ -121,7 +122,7 @@ export class DeliveryLoop {
       } catch (error) {
         if (this.stopMode !== null) return;
         this.fail(error, "reading or processing the stream's records failed; they are read again");
-        await this.pause(this.context.retryDelayMs);
+        await this.pause(this.retryDelay());
         continue;
       }
       const due = this.dueBuffer(atEnd);
@@ -132,7 +133,7 @@ export class DeliveryLoop {
           this.fail(error, "delivering to the destination failed; the records stay in the log and are retried");
           // On a graceful stop, give up: the checkpoint did not pass them, so a restart delivers them.
           if (this.stopMode !== null) return;
-          await this.pause(this.context.retryDelayMs);
+          await this.pause(this.retryDelay());
         }
         continue;
       }
@@ -235,8 +236,8 @@ export class DeliveryLoop {
     this.buffers.delete(partition);
     this.bufferedBytes -= buffer.bytes;
     this.objectsWritten++;
-    if (this.failing) {
-      this.failing = false;
+    if (this.failuresInARow > 0) {
+      this.failuresInARow = 0;
       this.context.onRecovered(this.stream);
     }
     await this.moveCheckpoint();
@@ -256,8 +257,12 @@ export class DeliveryLoop {
     }
   }
 
+  private retryDelay(): number {
+    return this.context.retryDelayMs * 2 ** Math.min(this.failuresInARow - 1, deliveryDefaults.retryBackoffDoublings);
+  }
+
   private fail(error: unknown, what: string): void {
-    this.failing = true;
+    this.failuresInARow++;
     this.context.onError(this.stream, error, what);
   }
 
