@@ -80,6 +80,8 @@ export class DeliveryService {
   /** KinesisStreamAsSource streams' source pumps, by stream key. */
   private readonly pumps = new Map<string, KinesisSourcePump>();
   private readonly ingest = new Map<string, IngestBuckets>();
+  /** Per stream log: the fixed part of its RecordIds. */
+  private readonly recordIdPrefixes = new Map<string, string>();
   /** The last delivery failure of each stream still failing (DescribeDeliveryStream's FailureDescription). */
   private readonly failures = new Map<string, DeliveryFailure>();
   /** Control-plane changes of one stream run one at a time; one arriving meanwhile gets ResourceInUseException. */
@@ -178,6 +180,7 @@ export class DeliveryService {
       await loop?.stop("abandon");
       this.ingest.delete(key);
       this.failures.delete(key);
+      this.recordIdPrefixes.delete(stream.logName);
       await this.metadata.commit([
         { op: "delete", namespace: deliveryStreamsNamespace, key },
         { op: "delete", namespace: checkpointsNamespace, key },
@@ -212,8 +215,18 @@ export class DeliveryService {
     }
     let next = baseOffset;
     return records.map((_, i) =>
-      admitted[i] ? { ok: true, recordId: recordId(stream, next++) } : { ok: false, errorCode: "ServiceUnavailableException", errorMessage: slowDown },
+      admitted[i] ? { ok: true, recordId: this.recordId(stream, next++) } : { ok: false, errorCode: "ServiceUnavailableException", errorMessage: slowDown },
     );
+  }
+
+  /** An opaque RecordId like AWS's (112 characters): a digest of the stream's log, then the record's offset. */
+  private recordId(stream: DeliveryStreamRecord, offset: number): string {
+    let prefix = this.recordIdPrefixes.get(stream.logName);
+    if (prefix === undefined) {
+      prefix = createHash("sha256").update(stream.logName).digest("hex").repeat(2).slice(0, 96);
+      this.recordIdPrefixes.set(stream.logName, prefix);
+    }
+    return `${prefix}${offset.toString(16).padStart(16, "0")}`;
   }
 
   /** Which records the ingest quotas let in, in order; throws if the call itself is over its quota. */
@@ -404,8 +417,3 @@ export class DeliveryService {
   }
 }
 
-/** An opaque RecordId like AWS's (a long string), derived from the stream and the record's offset. */
-function recordId(stream: DeliveryStreamRecord, offset: number): string {
-  const digest = createHash("sha256").update(`${stream.logName}/${offset}`).digest("hex");
-  return `${digest}${offset.toString(16).padStart(16, "0")}`.slice(0, 112);
-}

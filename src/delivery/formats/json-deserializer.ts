@@ -55,6 +55,16 @@ export function jsonDocuments(data: Buffer): Record<string, unknown>[] {
   } catch {
     throw malformed();
   }
+  // The common case, at native speed: one JSON object and no number too long for a double. Anything else (several
+  // documents, a long number, a primitive, malformed text) takes the careful path, which also says what is wrong.
+  if (!longDigitRun.test(text)) {
+    try {
+      const document: unknown = JSON.parse(text);
+      if (typeof document === "object" && document !== null && !Array.isArray(document)) return [document as Record<string, unknown>];
+    } catch {
+      // Decided below.
+    }
+  }
   const documents: Record<string, unknown>[] = [];
   let position = skipSpace(text, 0);
   if (position === text.length) throw empty();
@@ -101,6 +111,8 @@ class LongNumber {
 }
 
 const maxExactDigits = 15;
+/** Where a number with more significant digits than a double holds may be (or just text: the careful path decides). */
+const longDigitRun = /[\d.]{16}/;
 /** Long numbers travel through JSON.parse as strings behind a NUL (escaped in the JSON text, as JSON requires). */
 const longNumberMark = "\u0000";
 const escapedLongNumberMark = "\\u0000";
