@@ -10,7 +10,8 @@ import { firehoseLimits } from "../config/limits.js";
 import type { Clock } from "../util/clock.js";
 import { compressObject, contentEncodingOf, objectSuffix } from "./compression.js";
 import { errorOutputBody, groupByType } from "./error-output.js";
-import { convertToParquet, glueTableFor, parquetObjectSuffix } from "./formats/parquet.js";
+import { glueTableFor, parquetObjectSuffix } from "./formats/parquet.js";
+import { convertToParquetOffThread } from "./formats/parquet-thread.js";
 import { deliverToHttpEndpoint } from "./http-endpoint.js";
 import type { ObjectWriter } from "./local-objects.js";
 import { bucketOf, deliveryStreamArn, type DeliveryStreamRecord, type HttpEndpointDestinationRecord, type S3DestinationRecord } from "./model.js";
@@ -93,7 +94,7 @@ function s3Plan(
     if (table === undefined) {
       throw new Error(`Glue table ${conversion.schema.databaseName}.${conversion.schema.tableName} is no longer declared under firehose.glueTables`);
     }
-    const converted = await convertToParquet(records, conversion, table, context.clock.now());
+    const converted = await convertToParquetOffThread(records, conversion, table, context.clock.now());
     if (converted.failed.length > 0) await writeFailures(converted.failed, stop);
     return { body: converted.body, suffix: destination.fileExtension ?? parquetObjectSuffix, contentEncoding: null };
   };
