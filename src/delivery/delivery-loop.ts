@@ -159,7 +159,7 @@ export class DeliveryLoop {
       maxBytes: Math.max(1, Math.min(this.readRoom(), this.readAheadBytes() - this.bufferedBytes)),
     });
     if (read.records.length > 0) {
-      const outcome = await this.plan.process(read.records.map(deliveryRecordOf));
+      const outcome = await this.plan.process(read.records.map(deliveryRecordOf), this.stopping.signal);
       const failed: FailedRecord[] = [...outcome.failed];
       for (const record of outcome.delivered) {
         const partition = this.plan.partitionOf(record);

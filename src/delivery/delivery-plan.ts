@@ -27,7 +27,7 @@ export interface DeliveryPlan {
   readonly intervalMs: number;
   /** Buffers (partitions) that may be open at once; a record for one more goes to the error output. */
   readonly maxPartitions: number;
-  process(records: readonly DeliveryRecord[]): Promise<ProcessingOutcome>;
+  process(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<ProcessingOutcome>;
   /** The buffer a record belongs in ("" without dynamic partitioning), or why it cannot be partitioned. */
   partitionOf(record: DeliveryRecord): string | FailedRecord;
   /** The failure of a record whose partition would exceed `maxPartitions`. */
@@ -67,8 +67,8 @@ export function buildPlan(stream: DeliveryStreamRecord, context: PlanContext): D
     ...(stream.source === undefined ? {} : { sourceKinesisStreamArn: stream.source.kinesisStreamArn }),
     clock: context.clock,
   });
-  const process = async (records: readonly DeliveryRecord[]): Promise<ProcessingOutcome> =>
-    processors.length === 0 ? { delivered: [...records], failed: [] } : runProcessors(processors, records);
+  const process = async (records: readonly DeliveryRecord[], stop: AbortSignal): Promise<ProcessingOutcome> =>
+    processors.length === 0 ? { delivered: [...records], failed: [] } : runProcessors(processors, records, stop);
   return destination.kind === "S3" ? s3Plan(stream, destination, process, context) : httpEndpointPlan(stream, destination, process, context);
 }
 

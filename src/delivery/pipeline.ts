@@ -73,8 +73,11 @@ export interface ProcessingOutcome {
   readonly failed: FailedRecord[];
 }
 
-/** A processing stage (a ProcessingConfiguration processor), applied to records in arrival order. */
-export type Processor = (records: readonly DeliveryRecord[]) => Promise<ProcessingOutcome>;
+/**
+ * A processing stage (a ProcessingConfiguration processor), applied to records in arrival order. `stop` aborts
+ * when a stopping server has waited long enough: a stage that waits on something (a Lambda) then gives up by throwing.
+ */
+export type Processor = (records: readonly DeliveryRecord[], stop?: AbortSignal) => Promise<ProcessingOutcome>;
 
 /** A record failing at `now` on its first attempt (what processing and partitioning failures are). */
 export function failedOnce(type: ErrorOutputType, record: DeliveryRecord, errorCode: string, errorMessage: string, now: number): FailedRecord {

@@ -66,12 +66,16 @@ function processorFor(setting: ProcessorSetting, context: ProcessingContext): Pr
 }
 
 /** Runs the stages in turn; a record dropped or failed by one stage goes no further. */
-export async function runProcessors(processors: readonly Processor[], records: readonly DeliveryRecord[]): Promise<ProcessingOutcome> {
+export async function runProcessors(
+  processors: readonly Processor[],
+  records: readonly DeliveryRecord[],
+  stop?: AbortSignal,
+): Promise<ProcessingOutcome> {
   let delivered: readonly DeliveryRecord[] = records;
   const failed: FailedRecord[] = [];
   for (const processor of processors) {
     if (delivered.length === 0) break;
-    const outcome = await processor(delivered);
+    const outcome = await processor(delivered, stop);
     delivered = outcome.delivered;
     failed.push(...outcome.failed);
   }

@@ -101,11 +101,11 @@ type Verdict =
   | { readonly kind: "failed"; readonly failure: Failure };
 
 export function lambdaProcessor(options: LambdaProcessorOptions): Processor {
-  return async (records) => {
+  return async (records, stop) => {
     const delivered: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
     for (const batch of batches(records, options.bufferSizeInMBs)) {
-      const outcome = await invokeWithRetries(batch, options);
+      const outcome = await invokeWithRetries(batch, options, stop);
       delivered.push(...outcome.delivered);
       failed.push(...outcome.failed);
     }
@@ -132,7 +132,7 @@ function batches(records: readonly DeliveryRecord[], bufferSizeInMBs: number): D
   return result;
 }
 
-async function invokeWithRetries(batch: readonly DeliveryRecord[], options: LambdaProcessorOptions): Promise<ProcessingOutcome> {
+async function invokeWithRetries(batch: readonly DeliveryRecord[], options: LambdaProcessorOptions, stop?: AbortSignal): Promise<ProcessingOutcome> {
   // Record ids are stable across retries; each attempt is a new invocation.
   const recordIds = batch.map((record, i) => `${String(record.offset).padStart(20, "0")}${String(i).padStart(6, "0")}`);
   const url = options.url;
@@ -140,7 +140,7 @@ async function invokeWithRetries(batch: readonly DeliveryRecord[], options: Lamb
   let attemptsMade = 0;
   for (;;) {
     attemptsMade++;
-    const answer = await invoke(url, batch, recordIds, options);
+    const answer = await invoke(url, batch, recordIds, options, stop);
     if (typeof answer === "string") return outcomeOf(batch, verdictsOf(answer, recordIds), attemptsMade, options);
     if (attemptsMade > options.numberOfRetries) {
       return outcomeOf(batch, batch.map(() => ({ kind: "failed", failure: answer })), attemptsMade, options);
@@ -154,6 +154,7 @@ async function invoke(
   batch: readonly DeliveryRecord[],
   recordIds: readonly string[],
   options: LambdaProcessorOptions,
+  stop?: AbortSignal,
 ): Promise<string | Failure> {
   const event = {
     invocationId: randomUUID(),
@@ -182,7 +183,7 @@ async function invoke(
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(event),
-      signal: AbortSignal.timeout(firehoseProcessingLimits.lambdaInvocationTimeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(firehoseProcessingLimits.lambdaInvocationTimeoutMs), ...(stop === undefined ? [] : [stop])]),
     });
     const body = await response.text();
     // A Lambda Invoke API endpoint answers 200 with this header when the function threw.
@@ -191,6 +192,8 @@ async function invoke(
     if (Buffer.byteLength(body) > firehoseProcessingLimits.lambdaPayloadMaxBytes) return failures.functionError;
     return body;
   } catch (error) {
+    // A stopping server: neither a success nor the function's failure; the records are processed after the restart.
+    if (stop?.aborted === true) throw new Error("the Lambda invocation was abandoned: the server is stopping");
     if (error instanceof DOMException && error.name === "TimeoutError") return failures.timedOut;
     return unreachable(url, error);
   }
