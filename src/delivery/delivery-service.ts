@@ -135,6 +135,9 @@ export class DeliveryService {
     if (Object.keys(input.tags).length > firehoseLimits.tagsPerDeliveryStream) {
       throw invalidArgument(`A Firehose stream cannot have more than ${firehoseLimits.tagsPerDeliveryStream} tags.`);
     }
+    if (input.source !== undefined && input.encryption !== undefined) {
+      throw invalidArgument("Server-side encryption can only be enabled for a DirectPut Firehose stream; a KinesisStreamAsSource stream's records are encrypted by its Kinesis stream.");
+    }
     return this.exclusively(key, ref, async () => {
       if (this.metadata.get(deliveryStreamsNamespace, key) !== undefined) throw deliveryStreamExists(ref.name);
       if (this.all(ref.region).length >= firehoseLimits.deliveryStreamsPerRegion) {
@@ -190,7 +193,6 @@ export class DeliveryService {
     });
   }
 
-  /** Appends the records as one batch; all succeed or all fail (per record, as PutRecordBatch reports). */
   /**
    * Appends the records the stream's ingest quotas allow as one batch (all of them, or none on a storage failure);
    * the others fail with ServiceUnavailableException "Slow down.", as PutRecordBatch reports partial failures.
