@@ -38,11 +38,14 @@ export interface DeliveryLoopContext {
 
 type StopMode = "flush" | "abandon";
 
-/** The records buffered for one partition (the only one without dynamic partitioning). */
+/** The records buffered for one partition (the only one without dynamic partitioning), or for the source backup. */
 interface PartitionBuffer {
   readonly records: DeliveryRecord[];
   bytes: number;
 }
+
+/** The buffer of records as read, before processing, for the source backup (never a partition's key: those are JSON). */
+const sourceBackupKey = "source-backup";
 
 export class DeliveryLoop {
   private readonly buffers = new Map<string, PartitionBuffer>();
@@ -159,26 +162,15 @@ export class DeliveryLoop {
       maxBytes: Math.max(1, Math.min(this.readRoom(), this.readAheadBytes() - this.bufferedBytes)),
     });
     if (read.records.length > 0) {
-      const outcome = await this.plan.process(read.records.map(deliveryRecordOf), this.stopping.signal);
+      const records = read.records.map(deliveryRecordOf);
+      if (this.plan.sourceBackup !== null) for (const record of records) this.buffer(sourceBackupKey, record);
+      const outcome = await this.plan.process(records, this.stopping.signal);
       const failed: FailedRecord[] = [...outcome.failed];
       for (const record of outcome.delivered) {
         const partition = this.plan.partitionOf(record);
-        if (typeof partition !== "string") {
-          failed.push(partition);
-          continue;
-        }
-        let buffer = this.buffers.get(partition);
-        if (buffer === undefined) {
-          if (this.buffers.size >= this.plan.maxPartitions) {
-            failed.push(this.plan.partitionLimitExceeded(record));
-            continue;
-          }
-          buffer = { records: [], bytes: 0 };
-          this.buffers.set(partition, buffer);
-        }
-        buffer.records.push(record);
-        buffer.bytes += record.data.length;
-        this.bufferedBytes += record.data.length;
+        if (typeof partition !== "string") failed.push(partition);
+        else if (!this.buffers.has(partition) && this.partitionCount() >= this.plan.maxPartitions) failed.push(this.plan.partitionLimitExceeded(record));
+        else this.buffer(partition, record);
       }
       // Failures are written before anything can move the checkpoint past them.
       if (failed.length > 0) await this.plan.writeFailures(failed, this.stopping.signal);
@@ -188,43 +180,72 @@ export class DeliveryLoop {
     return read.nextOffset >= read.endOffset;
   }
 
+  private buffer(key: string, record: DeliveryRecord): void {
+    let buffer = this.buffers.get(key);
+    if (buffer === undefined) {
+      buffer = { records: [], bytes: 0 };
+      this.buffers.set(key, buffer);
+    }
+    buffer.records.push(record);
+    buffer.bytes += record.data.length;
+    this.bufferedBytes += record.data.length;
+  }
+
+  private partitionCount(): number {
+    return this.buffers.size - (this.buffers.has(sourceBackupKey) ? 1 : 0);
+  }
+
+  /** A buffer's BufferingHints: the destination's, or the source backup's for its buffer. */
+  private limitsOf(key: string): { readonly sizeBytes: number; readonly intervalMs: number } {
+    return key === sourceBackupKey && this.plan.sourceBackup !== null ? this.plan.sourceBackup : this.plan;
+  }
+
   /**
    * How much one read may take: what the fullest buffer has room for, so that no object exceeds SizeInMBs by more
    * than one record. With dynamic partitioning a read may not know where its records go, and one buffer near its
    * size would shrink every read to a record (one Lambda or jq call each): reads take at least 1/16 of the size
-   * there, so an object may exceed SizeInMBs by that much.
+   * there, so an object may exceed SizeInMBs by that much. The source backup's buffer takes every record read.
    */
   private readRoom(): number {
     let fullest = 0;
-    for (const buffer of this.buffers.values()) fullest = Math.max(fullest, buffer.bytes);
+    for (const [key, buffer] of this.buffers) if (key !== sourceBackupKey) fullest = Math.max(fullest, buffer.bytes);
     const room = this.plan.sizeBytes - fullest;
-    return this.plan.maxPartitions > 1 ? Math.max(room, Math.floor(this.plan.sizeBytes / 16)) : room;
+    const partitionsRoom = this.plan.maxPartitions > 1 ? Math.max(room, Math.floor(this.plan.sizeBytes / 16)) : room;
+    const backup = this.plan.sourceBackup;
+    return backup === null ? partitionsRoom : Math.min(partitionsRoom, backup.sizeBytes - (this.buffers.get(sourceBackupKey)?.bytes ?? 0));
   }
 
   /** The buffer to deliver now, if any: a full one first, else (at the end of the log) the one whose time is up. */
   private dueBuffer(atEnd: boolean): string | null {
     let oldest: string | null = null;
     let oldestArrival = Infinity;
-    for (const [partition, buffer] of this.buffers) {
-      if (buffer.bytes >= this.plan.sizeBytes) return partition;
+    let earliestDue: string | null = null;
+    let earliestDueAt = Infinity;
+    for (const [key, buffer] of this.buffers) {
+      const limits = this.limitsOf(key);
+      if (buffer.bytes >= limits.sizeBytes) return key;
       const arrival = buffer.records[0]!.arrivedAt;
       if (arrival < oldestArrival) {
-        oldest = partition;
+        oldest = key;
         oldestArrival = arrival;
+      }
+      if (arrival + limits.intervalMs < earliestDueAt) {
+        earliestDue = key;
+        earliestDueAt = arrival + limits.intervalMs;
       }
     }
     if (oldest === null) return null;
     // Over the read-ahead bound: make room by delivering the oldest buffer early.
     if (this.bufferedBytes >= this.readAheadBytes()) return oldest;
     if (!atEnd) return null;
-    if (this.stopMode === "flush" || this.readAt >= oldestArrival + this.plan.intervalMs) return oldest;
-    return null;
+    if (this.stopMode === "flush") return oldest;
+    return this.readAt >= earliestDueAt ? earliestDue : null;
   }
 
   private nextDeadline(): number | null {
     let earliest: number | null = null;
-    for (const buffer of this.buffers.values()) {
-      const dueAt = buffer.records[0]!.arrivedAt + this.plan.intervalMs;
+    for (const [key, buffer] of this.buffers) {
+      const dueAt = buffer.records[0]!.arrivedAt + this.limitsOf(key).intervalMs;
       if (earliest === null || dueAt < earliest) earliest = dueAt;
     }
     return earliest;
@@ -232,7 +253,9 @@ export class DeliveryLoop {
 
   private async deliver(partition: string): Promise<void> {
     const buffer = this.buffers.get(partition)!;
-    await this.plan.deliver(buffer.records, this.stopping.signal);
+    const backup = partition === sourceBackupKey ? this.plan.sourceBackup : null;
+    if (backup !== null) await backup.deliver(buffer.records, this.stopping.signal);
+    else await this.plan.deliver(buffer.records, this.stopping.signal);
     this.buffers.delete(partition);
     this.bufferedBytes -= buffer.bytes;
     this.objectsWritten++;

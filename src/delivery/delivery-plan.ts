@@ -21,10 +21,20 @@ import { buildProcessors, runProcessors } from "./processing/index.js";
 
 const MiB = 1024 * 1024;
 
-export interface DeliveryPlan {
-  /** BufferingHints of the destination, in bytes and milliseconds. */
+/** Where buffered records go, with the BufferingHints (in bytes and milliseconds) that decide when. */
+export interface BufferedDestination {
   readonly sizeBytes: number;
   readonly intervalMs: number;
+  /**
+   * Delivers one buffer; throws when it must be retried (the checkpoint must not pass it). `stop` aborts when a
+   * graceful stop has waited long enough: it ends retries and abandons writes in flight.
+   */
+  deliver(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<void>;
+}
+
+export interface DeliveryPlan extends BufferedDestination {
+  /** ExtendedS3 `S3BackupMode: Enabled`: the records as read, before processing, to the backup bucket. */
+  readonly sourceBackup: BufferedDestination | null;
   /** Buffers (partitions) that may be open at once; a record for one more goes to the error output. */
   readonly maxPartitions: number;
   process(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<ProcessingOutcome>;
@@ -32,11 +42,6 @@ export interface DeliveryPlan {
   partitionOf(record: DeliveryRecord): string | FailedRecord;
   /** The failure of a record whose partition would exceed `maxPartitions`. */
   partitionLimitExceeded(record: DeliveryRecord): FailedRecord;
-  /**
-   * Delivers one buffer; throws when it must be retried (the checkpoint must not pass it). `stop` aborts when a
-   * graceful stop has waited long enough: it ends retries and abandons writes in flight.
-   */
-  deliver(records: readonly DeliveryRecord[], stop: AbortSignal): Promise<void>;
   /** Writes failed records to the error output; throws when it must be retried. `stop` may abandon the write. */
   writeFailures(failed: readonly FailedRecord[], stop: AbortSignal): Promise<void>;
 }
@@ -102,6 +107,7 @@ function s3Plan(
   return {
     sizeBytes: destination.sizeInMBs * MiB,
     intervalMs: destination.intervalInSeconds * 1000,
+    sourceBackup: destination.sourceBackup === null ? null : rawObjects(stream, destination.sourceBackup, context),
     maxPartitions: partitionKeys.length === 0 ? 1 : firehoseLimits.activePartitionsPerStream,
     process,
     partitionOf: (record) => {
@@ -142,9 +148,11 @@ function httpEndpointPlan(
 ): DeliveryPlan {
   const backup = destination.s3Backup;
   const writeFailures = errorOutputWriter(stream, backup, context);
+  const allData = rawObjects(stream, backup, context);
   return {
     sizeBytes: destination.sizeInMBs * MiB,
     intervalMs: destination.intervalInSeconds * 1000,
+    sourceBackup: null,
     maxPartitions: 1,
     process,
     partitionOf: () => "",
@@ -152,12 +160,7 @@ function httpEndpointPlan(
       throw new Error(`an HTTP endpoint destination has one buffer; the record at offset ${record.offset} has no other`);
     },
     deliver: async (records, stop) => {
-      if (destination.s3BackupMode === "AllData") {
-        const format = backup.compressionFormat;
-        const body = await compressObject(format, Buffer.concat(records.map((record) => record.data)));
-        const key = objectKey(stream, backup.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(format) });
-        await context.writer.put(bucketOf(backup.bucketArn), key, body, { contentEncoding: contentEncodingOf(format), signal: stop });
-      }
+      if (destination.s3BackupMode === "AllData") await allData.deliver(records, stop);
       const result = await deliverToHttpEndpoint(records, destination, {
         deliveryStreamArn: deliveryStreamArn(stream.region, stream.name),
         clock: context.clock,
@@ -168,6 +171,20 @@ function httpEndpointPlan(
       if (result.outcome === "failed") await writeFailures(result.failed, stop);
     },
     writeFailures,
+  };
+}
+
+/** Records written as they are (concatenated, compressed) to a backup S3 destination, by its own BufferingHints. */
+function rawObjects(stream: DeliveryStreamRecord, s3: S3DestinationRecord, context: PlanContext): BufferedDestination {
+  const format = s3.compressionFormat;
+  return {
+    sizeBytes: s3.sizeInMBs * MiB,
+    intervalMs: s3.intervalInSeconds * 1000,
+    deliver: async (records, stop) => {
+      const body = await compressObject(format, Buffer.concat(records.map((record) => record.data)));
+      const key = objectKey(stream, s3.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(format) });
+      await context.writer.put(bucketOf(s3.bucketArn), key, body, { contentEncoding: contentEncodingOf(format), signal: stop });
+    },
   };
 }
 

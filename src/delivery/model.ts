@@ -42,6 +42,8 @@ export interface S3DestinationRecord {
   readonly processing: ProcessingSettings | null;
   readonly dataFormatConversion: FormatConversionSettings | null;
   readonly dynamicPartitioning: DynamicPartitioningSettings | null;
+  /** ExtendedS3 `S3BackupMode: Enabled` (`S3BackupConfiguration`): records as they came in, before processing. */
+  readonly sourceBackup: S3DestinationRecord | null;
 }
 
 /** An HTTP endpoint destination (HttpEndpointDestinationConfiguration). */

@@ -123,7 +123,7 @@ test("Firehose control plane", async (t) => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ DeliveryStreamType: "KinesisStreamAsSource", S3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn } }, /KinesisStreamAsSource/],
       [{ RedshiftDestinationConfiguration: {} }, /RedshiftDestinationConfiguration/],
-      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, S3BackupMode: "Enabled" } }, /S3BackupMode Enabled/],
+      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, CustomTimeZone: "Asia/Tokyo" } }, /CustomTimeZone Asia\/Tokyo/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, DynamicPartitioningConfiguration: { Enabled: true } } }, /[Dd]ynamic ?[Pp]artitioning/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{partitionKeyFromQuery:id}/", ErrorOutputPrefix: "e/" } }, /partitionKeyFromQuery/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{timestamp:yyyy}/" } }, /ErrorOutputPrefix cannot be null or empty/],

@@ -66,6 +66,7 @@ export function s3Destination(overrides: Partial<S3DestinationRecord> = {}): S3D
     processing: null,
     dataFormatConversion: null,
     dynamicPartitioning: null,
+    sourceBackup: null,
     ...overrides,
   };
 }

@@ -12,11 +12,11 @@ import { bucketOf, type S3DestinationRecord } from "../../delivery/model.js";
 import { checkPrefix, hasExpressions } from "../../delivery/object-keys.js";
 import type { ValueOf } from "../aws/action.js";
 import { checkConversionBuffering, formatConversionConfigurationOf, formatConversionFrom } from "./format-conversion.js";
-import type { extendedS3DestinationUpdate } from "./members.js";
+import type { extendedS3DestinationUpdate, s3DestinationConfiguration } from "./members.js";
 import { dynamicPartitioningConfigurationOf, dynamicPartitioningFrom, processingConfigurationOf, processingFrom } from "./processing-configuration.js";
 
 /** Any of the four S3 shapes (configuration or update, plain or extended), as the shape interpreter gives them. */
-type S3Settings = ValueOf<typeof extendedS3DestinationUpdate> & { S3BackupConfiguration?: object };
+type S3Settings = ValueOf<typeof extendedS3DestinationUpdate> & { S3BackupConfiguration?: ValueOf<typeof s3DestinationConfiguration> };
 
 /** What checking an ExtendedS3 configuration needs from the server: its Lambda URLs and Glue tables, the region. */
 export interface DestinationContext {
@@ -35,8 +35,10 @@ export function destinationFrom(input: S3Settings, extended: boolean, context?: 
   if (input.RoleARN === undefined || input.BucketARN === undefined) {
     throw invalidArgument("RoleARN and BucketARN are required for an S3 destination.");
   }
-  if (input.S3BackupMode === "Enabled" || input.S3BackupConfiguration !== undefined || input.S3BackupUpdate !== undefined) {
-    throw invalidArgument("S3BackupMode Enabled (an S3 backup destination) is not supported by Freshet yet.");
+  let sourceBackup: S3DestinationRecord | null = null;
+  if (input.S3BackupMode === "Enabled") {
+    if (input.S3BackupConfiguration === undefined) throw invalidArgument("S3BackupConfiguration is required when S3BackupMode is Enabled.");
+    sourceBackup = destinationFrom(input.S3BackupConfiguration, false);
   }
   if (input.CustomTimeZone !== undefined && input.CustomTimeZone !== "" && input.CustomTimeZone !== "UTC") {
     throw invalidArgument(`CustomTimeZone ${input.CustomTimeZone} is not supported by Freshet yet; only UTC is.`);
@@ -97,6 +99,7 @@ export function destinationFrom(input: S3Settings, extended: boolean, context?: 
     processing,
     dataFormatConversion,
     dynamicPartitioning,
+    sourceBackup,
   };
 }
 
@@ -109,6 +112,15 @@ export function configurationOf(destination: S3DestinationRecord): S3Settings {
     ...(destination.errorOutputPrefix === null ? {} : { ErrorOutputPrefix: destination.errorOutputPrefix }),
     BufferingHints: { SizeInMBs: destination.sizeInMBs, IntervalInSeconds: destination.intervalInSeconds },
     CompressionFormat: destination.compressionFormat,
+  };
+}
+
+/** S3DestinationDescription: the configuration, with the encryption and logging members AWS always shows. */
+export function s3DescriptionOf(destination: S3DestinationRecord): Record<string, unknown> {
+  return {
+    ...configurationOf(destination),
+    EncryptionConfiguration: { NoEncryptionConfig: "NoEncryption" },
+    CloudWatchLoggingOptions: destination.cloudWatchLoggingOptions ?? { Enabled: false },
   };
 }
 
@@ -126,13 +138,24 @@ export function extendedConfigurationOf(destination: S3DestinationRecord): S3Set
   } as S3Settings;
 }
 
-/** UpdateDestination of an S3 destination: the given members over the current ones (BufferingHints member-wise). */
+/**
+ * UpdateDestination of an S3 destination: the given members over the current ones (BufferingHints member-wise,
+ * `S3BackupUpdate` over the source backup's configuration). A source backup, once enabled, stays (AWS's rule).
+ */
 export function mergeUpdate(current: S3DestinationRecord, update: S3Settings, extended: boolean, context?: DestinationContext): S3DestinationRecord {
   const base = { ...configurationOf(current), ...extendedConfigurationOf(current), CloudWatchLoggingOptions: current.cloudWatchLoggingOptions ?? undefined };
+  const { S3BackupUpdate: backupUpdate, ...given } = update;
+  if (current.sourceBackup !== null && given.S3BackupMode === "Disabled") {
+    throw invalidArgument("S3BackupMode cannot be changed from Enabled to Disabled.");
+  }
+  const backupBase = current.sourceBackup === null ? {} : configurationOf(current.sourceBackup);
+  const backup = backupUpdate === undefined ? backupBase : { ...backupBase, ...backupUpdate, BufferingHints: { ...backupBase.BufferingHints, ...backupUpdate.BufferingHints } };
   const merged = {
     ...base,
-    ...update,
-    BufferingHints: { ...base.BufferingHints, ...update.BufferingHints },
+    ...given,
+    ...(current.sourceBackup === null ? {} : { S3BackupMode: "Enabled" }),
+    ...(current.sourceBackup === null && backupUpdate === undefined ? {} : { S3BackupConfiguration: backup }),
+    BufferingHints: { ...base.BufferingHints, ...given.BufferingHints },
   } as S3Settings;
   const wasPartitioned = current.dynamicPartitioning?.enabled === true;
   if (!wasPartitioned && merged.DynamicPartitioningConfiguration?.Enabled === true) {

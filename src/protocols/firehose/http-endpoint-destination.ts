@@ -20,7 +20,7 @@ import {
 import type { HttpEndpointDestinationRecord, S3DestinationRecord } from "../../delivery/model.js";
 import type { ValueOf } from "../aws/action.js";
 import type { Shape } from "../aws/shapes.js";
-import { configurationOf, destinationFrom, mergeUpdate } from "./destinations.js";
+import { destinationFrom, mergeUpdate, s3DescriptionOf } from "./destinations.js";
 import { s3DestinationConfiguration, s3DestinationUpdate } from "./members.js";
 import { processingConfiguration, type ProcessingConfigurationInput, processingFrom } from "./processing-configuration.js";
 
@@ -172,12 +172,7 @@ export function httpEndpointDestinationDescriptionOf(settings: HttpEndpointSetti
     EndpointConfiguration: { Url: settings.url, ...(settings.name === null ? {} : { Name: settings.name }) },
     ...members,
     CloudWatchLoggingOptions: settings.cloudWatchLoggingOptions ?? { Enabled: false },
-    S3DestinationDescription: {
-      // The backup is a plain S3 configuration: no FileExtension to leave out.
-      ...configurationOf(settings.s3Backup),
-      EncryptionConfiguration: { NoEncryptionConfig: "NoEncryption" },
-      CloudWatchLoggingOptions: settings.s3Backup.cloudWatchLoggingOptions ?? { Enabled: false },
-    },
+    S3DestinationDescription: s3DescriptionOf(settings.s3Backup),
   };
 }
 

@@ -81,12 +81,12 @@ export const s3DestinationConfiguration = { type: "structure", members: s3Member
 
 export const extendedS3DestinationConfiguration = {
   type: "structure",
-  members: { ...s3Members, ...extendedOnlyMembers, S3BackupConfiguration: unsupported },
+  members: { ...s3Members, ...extendedOnlyMembers, S3BackupConfiguration: s3DestinationConfiguration },
 } as const satisfies Shape;
 
 export const s3DestinationUpdate = { type: "structure", members: s3UpdateMembers } as const satisfies Shape;
 
 export const extendedS3DestinationUpdate = {
   type: "structure",
-  members: { ...s3UpdateMembers, ...extendedOnlyMembers, S3BackupUpdate: unsupported },
+  members: { ...s3UpdateMembers, ...extendedOnlyMembers, S3BackupUpdate: s3DestinationUpdate },
 } as const satisfies Shape;

@@ -2,7 +2,7 @@ import { firehoseLimits } from "../../../config/limits.js";
 import type { DeliveryFailure } from "../../../delivery/delivery-service.js";
 import { deliveryStreamArn, type DestinationRecord } from "../../../delivery/model.js";
 import { firehoseAction } from "../define.js";
-import { configurationOf, extendedConfigurationOf } from "../destinations.js";
+import { extendedConfigurationOf, s3DescriptionOf } from "../destinations.js";
 import { httpEndpointDestinationDescriptionOf } from "../http-endpoint-destination.js";
 import { encryptionDescriptionOf } from "../encryption.js";
 import { sourceDescription } from "../kinesis-source.js";
@@ -56,14 +56,17 @@ function destinationDescription(destination: DestinationRecord): Record<string, 
   if (destination.kind === "HttpEndpoint") {
     return { DestinationId: firehoseLimits.destinationId, HttpEndpointDestinationDescription: httpEndpointDestinationDescriptionOf(destination) };
   }
-  const common = {
-    ...configurationOf(destination),
-    EncryptionConfiguration: { NoEncryptionConfig: "NoEncryption" },
-    CloudWatchLoggingOptions: destination.cloudWatchLoggingOptions ?? { Enabled: false },
-  };
+  const common = s3DescriptionOf(destination);
+  const backup = destination.sourceBackup;
   return {
     DestinationId: firehoseLimits.destinationId,
     S3DestinationDescription: common,
-    ExtendedS3DestinationDescription: { ...common, S3BackupMode: "Disabled", ...extendedConfigurationOf(destination) },
+    ExtendedS3DestinationDescription: {
+      ...common,
+      S3BackupMode: backup === null ? "Disabled" : "Enabled",
+      ...(backup === null ? {} : { S3BackupDescription: s3DescriptionOf(backup) }),
+      ...extendedConfigurationOf(destination),
+    },
   };
 }
+
