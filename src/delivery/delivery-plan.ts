@@ -133,7 +133,11 @@ function s3Plan(
       const { body, suffix, contentEncoding } = await encode(records, stop);
       if (body === null) return;
       const first = records[0]!;
-      const key = objectKey(stream, destination.prefix, first.arrivedAt, randomUUID(), { partitionKeys: first.partitionKeys, suffix });
+      const key = objectKey(stream, destination.prefix, first.arrivedAt, randomUUID(), {
+        partitionKeys: first.partitionKeys,
+        suffix,
+        timeZone: destination.customTimeZone,
+      });
       await context.writer.put(bucketOf(destination.bucketArn), key, body, { contentEncoding, signal: stop });
     },
     writeFailures,
@@ -182,7 +186,7 @@ function rawObjects(stream: DeliveryStreamRecord, s3: S3DestinationRecord, conte
     intervalMs: s3.intervalInSeconds * 1000,
     deliver: async (records, stop) => {
       const body = await compressObject(format, Buffer.concat(records.map((record) => record.data)));
-      const key = objectKey(stream, s3.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(format) });
+      const key = objectKey(stream, s3.prefix, records[0]!.arrivedAt, randomUUID(), { suffix: objectSuffix(format), timeZone: s3.customTimeZone });
       await context.writer.put(bucketOf(s3.bucketArn), key, body, { contentEncoding: contentEncodingOf(format), signal: stop });
     },
   };

@@ -38,6 +38,8 @@ export interface S3DestinationRecord {
   readonly cloudWatchLoggingOptions: { [key: string]: string | boolean } | null;
   /** ExtendedS3 FileExtension: replaces the suffix Firehose would add (".gz"); "" or null keeps the default. */
   readonly fileExtension: string | null;
+  /** ExtendedS3 CustomTimeZone (an IANA name) for the times in prefixes; null is UTC. */
+  readonly customTimeZone: string | null;
   /** ExtendedS3 only (null otherwise): processors, JSON → Parquet conversion, dynamic partitioning. */
   readonly processing: ProcessingSettings | null;
   readonly dataFormatConversion: FormatConversionSettings | null;

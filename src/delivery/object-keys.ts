@@ -102,12 +102,13 @@ export function objectKey(
   prefix: string | null,
   firstArrival: number,
   random: string,
-  options: { readonly partitionKeys?: PartitionKeys | null; readonly suffix: string },
+  options: { readonly partitionKeys?: PartitionKeys | null; readonly suffix: string; readonly timeZone?: string | null },
 ): string {
   const given = prefix ?? "";
+  const timeZone = options.timeZone ?? "UTC";
   const evaluated = hasExpressions(given)
-    ? evaluatePrefix(given, firstArrival, { partitionKeys: options.partitionKeys ?? null, errorOutputType: null })
-    : given + formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "Prefix");
+    ? evaluatePrefix(given, firstArrival, { partitionKeys: options.partitionKeys ?? null, errorOutputType: null, timeZone })
+    : given + formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "Prefix", timeZone);
   return `${evaluated}${fileName(naming, firstArrival, random)}${options.suffix}`;
 }
 
@@ -118,15 +119,16 @@ export function objectKey(
  */
 export function errorObjectKey(
   naming: KeyNaming,
-  prefixes: { readonly prefix: string | null; readonly errorOutputPrefix: string | null },
+  prefixes: { readonly prefix: string | null; readonly errorOutputPrefix: string | null; readonly customTimeZone: string | null },
   type: ErrorOutputType,
   firstArrival: number,
   random: string,
 ): string {
   const given = prefixes.errorOutputPrefix ?? (hasExpressions(prefixes.prefix ?? "") ? "" : (prefixes.prefix ?? ""));
+  const timeZone = prefixes.customTimeZone ?? "UTC";
   const evaluated = hasExpressions(given)
-    ? evaluatePrefix(given, firstArrival, { partitionKeys: null, errorOutputType: type })
-    : `${given}${type}/${formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "ErrorOutputPrefix")}`;
+    ? evaluatePrefix(given, firstArrival, { partitionKeys: null, errorOutputType: type, timeZone })
+    : `${given}${type}/${formatJavaDate("yyyy/MM/dd/HH/", firstArrival, "ErrorOutputPrefix", timeZone)}`;
   return `${evaluated}${fileName(naming, firstArrival, random)}`;
 }
 
@@ -137,6 +139,7 @@ function fileName(naming: KeyNaming, firstArrival: number, random: string): stri
 interface ExpressionValues {
   readonly partitionKeys: PartitionKeys | null;
   readonly errorOutputType: ErrorOutputType | null;
+  readonly timeZone: string;
 }
 
 /** Every `!{timestamp:…}` in a prefix is the same instant (AWS's rule): the object's first arrival. */
@@ -146,7 +149,7 @@ function evaluatePrefix(prefix: string, time: number, values: ExpressionValues):
     if (body === "firehose:error-output-type") return values.errorOutputType ?? "";
     const key = partitionKeyOf(body);
     if (key !== null) return partitionKeyValue(values.partitionKeys, key) ?? "";
-    return formatJavaDate(body.slice("timestamp:".length), time, "Prefix");
+    return formatJavaDate(body.slice("timestamp:".length), time, "Prefix", values.timeZone);
   });
 }
 
@@ -155,12 +158,37 @@ function randomString(): string {
   return [...randomBytes(11)].map((byte) => alphabet[byte % alphabet.length]).join("");
 }
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Refuses a CustomTimeZone that is no IANA time zone (the names Java's ZoneId takes). */
+export function checkTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+  } catch {
+    throw invalidArgument(`CustomTimeZone ${timeZone} is not a valid time zone.`);
+  }
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `time`, in ms. */
+function zoneOffsetMs(time: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
+  let format = zoneFormats.get(timeZone);
+  if (format === undefined) {
+    const numeric = "numeric" as const;
+    format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric });
+    zoneFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(time).map((part) => [part.type, Number(part.value)]));
+  const wallClock = Date.UTC(parts["year"]!, parts["month"]! - 1, parts["day"]!, parts["hour"]!, parts["minute"]!, parts["second"]!);
+  return wallClock - (time - (((time % 1000) + 1000) % 1000));
+}
+
 /**
- * The part of Java's DateTimeFormatter that prefixes use, in UTC: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s,
+ * The part of Java's DateTimeFormatter that prefixes use, in UTC or the stream's CustomTimeZone: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s,
  * SSS, 'quoted literals' ('' is a quote); other letters are refused, anything else is copied.
  */
-export function formatJavaDate(pattern: string, time: number, field: string): string {
-  const date = new Date(time);
+export function formatJavaDate(pattern: string, time: number, field: string, timeZone = "UTC"): string {
+  const date = new Date(time + zoneOffsetMs(time, timeZone));
   const pad = (value: number, width: number) => String(value).padStart(width, "0");
   const fields: Record<string, string> = {
     yyyy: pad(date.getUTCFullYear(), 4),

@@ -5,7 +5,7 @@ import { DeliveryService } from "../../src/delivery/delivery-service.js";
 import { DeliveryError } from "../../src/delivery/errors.js";
 import type { ObjectWriter } from "../../src/delivery/local-objects.js";
 import { checkpointsNamespace } from "../../src/delivery/model.js";
-import { checkPrefix, formatJavaDate } from "../../src/delivery/object-keys.js";
+import { checkPrefix, checkTimeZone, formatJavaDate } from "../../src/delivery/object-keys.js";
 import { StorageIoError } from "../../src/storage/errors.js";
 import { MemoryLogStore } from "../../src/storage/memory/memory-log-store.js";
 import { MemoryMetadataStore } from "../../src/storage/memory/memory-metadata-store.js";
@@ -111,6 +111,17 @@ test("timestamp patterns: Java's letters in UTC, quoted literals; unsupported le
   assert.throws(() => checkPrefix("Prefix", "!{timestamp:yyyy"), /unterminated/);
   assert.throws(() => checkPrefix("Prefix", "!{partitionKeyFromLambda:k}/"), /partitionKeyFromLambda/);
   checkPrefix("Prefix", "a/!{timestamp:yyyy}/!{firehose:random-string}/");
+});
+
+test("CustomTimeZone: the wall clock of an IANA zone, across offsets and daylight saving; unknown zones are refused", () => {
+  const newYearUtc = Date.UTC(2026, 0, 1, 16, 30, 5, 9);
+  assert.equal(formatJavaDate("yyyy-MM-dd HH:mm:ss.SSS", newYearUtc, "Prefix", "Asia/Tokyo"), "2026-01-02 01:30:05.009");
+  assert.equal(formatJavaDate("yyyy-MM-dd HH:mm", newYearUtc, "Prefix", "Asia/Kolkata"), "2026-01-01 22:00");
+  assert.equal(formatJavaDate("HH", Date.UTC(2026, 6, 1, 12), "Prefix", "America/New_York"), "08", "summer: UTC−4");
+  assert.equal(formatJavaDate("HH", Date.UTC(2026, 0, 1, 12), "Prefix", "America/New_York"), "07", "winter: UTC−5");
+  assert.equal(formatJavaDate("yyyy/MM/dd/HH", Date.UTC(1969, 11, 31, 23, 59, 59, 500), "Prefix", "UTC"), "1969/12/31/23");
+  checkTimeZone("Europe/Berlin");
+  assert.throws(() => checkTimeZone("Mars/Olympus_Mons"), /CustomTimeZone Mars\/Olympus_Mons is not a valid time zone/);
 });
 
 test("a failed append is reported per record, and nothing of the batch is delivered", async () => {

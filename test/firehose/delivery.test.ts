@@ -100,6 +100,32 @@ test("GZIP: one gzip member per object, with the .gz suffix, that unzips to the 
   assert.deepEqual(gunzipSync(body), Buffer.concat(records));
 });
 
+test("CustomTimeZone: prefixes read the zone's wall clock; the object name keeps UTC", async () => {
+  const { clock, dir, server, firehose } = await setup("tokyo", {
+    CustomTimeZone: "Asia/Tokyo",
+    Prefix: "day=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/",
+    ErrorOutputPrefix: "errors/",
+    BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 },
+  });
+  await firehose.send(new PutRecordCommand({ DeliveryStreamName: "tokyo", Record: { Data: Buffer.from("x") } }));
+  clock.advance(60_000);
+  await server.delivery.whenIdle();
+  const [key] = [...(await readObjects(dir, "bucket")).keys()];
+  // 13:04:05 UTC is 22:04:05 in Tokyo (UTC+9).
+  assert.match(key!, keyPattern("day=2026-01-01/hour=22/", "tokyo", "2026-01-01-13-04-05", ""));
+  const description = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: "tokyo" }))).DeliveryStreamDescription!;
+  assert.equal(description.Destinations![0]!.ExtendedS3DestinationDescription!.CustomTimeZone, "Asia/Tokyo");
+  await awsError(
+    firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: "nowhere",
+        ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: "arn:aws:s3:::bucket", CustomTimeZone: "Mars/Olympus_Mons" },
+      }),
+    ),
+    "InvalidArgumentException",
+  );
+});
+
 test("Prefix expressions: !{timestamp:…} in UTC and !{firehose:random-string}; FileExtension", async () => {
   const { clock, dir, server, firehose } = await setup("custom", {
     Prefix: "year=!{timestamp:yyyy}/month=!{timestamp:MM}/!{firehose:random-string}/",

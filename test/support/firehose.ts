@@ -63,6 +63,7 @@ export function s3Destination(overrides: Partial<S3DestinationRecord> = {}): S3D
     compressionFormat: "UNCOMPRESSED",
     cloudWatchLoggingOptions: null,
     fileExtension: null,
+    customTimeZone: null,
     processing: null,
     dataFormatConversion: null,
     dynamicPartitioning: null,

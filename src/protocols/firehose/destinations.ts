@@ -9,7 +9,7 @@ import { firehoseLimits } from "../../config/limits.js";
 import { checkCompressionFormat, type S3CompressionFormat } from "../../delivery/compression.js";
 import { invalidArgument } from "../../delivery/errors.js";
 import { bucketOf, type S3DestinationRecord } from "../../delivery/model.js";
-import { checkPrefix, hasExpressions } from "../../delivery/object-keys.js";
+import { checkPrefix, checkTimeZone, hasExpressions } from "../../delivery/object-keys.js";
 import type { ValueOf } from "../aws/action.js";
 import { checkConversionBuffering, formatConversionConfigurationOf, formatConversionFrom } from "./format-conversion.js";
 import type { extendedS3DestinationUpdate, s3DestinationConfiguration } from "./members.js";
@@ -40,9 +40,8 @@ export function destinationFrom(input: S3Settings, extended: boolean, context?: 
     if (input.S3BackupConfiguration === undefined) throw invalidArgument("S3BackupConfiguration is required when S3BackupMode is Enabled.");
     sourceBackup = destinationFrom(input.S3BackupConfiguration, false);
   }
-  if (input.CustomTimeZone !== undefined && input.CustomTimeZone !== "" && input.CustomTimeZone !== "UTC") {
-    throw invalidArgument(`CustomTimeZone ${input.CustomTimeZone} is not supported by Freshet yet; only UTC is.`);
-  }
+  const customTimeZone = extended ? emptyAsNull(input.CustomTimeZone) : null;
+  if (customTimeZone !== null) checkTimeZone(customTimeZone);
   if (bucketOf(input.BucketARN) === "." || bucketOf(input.BucketARN) === "..") {
     throw invalidArgument(`BucketARN ${input.BucketARN} does not name a bucket.`);
   }
@@ -96,6 +95,7 @@ export function destinationFrom(input: S3Settings, extended: boolean, context?: 
     compressionFormat: compression,
     cloudWatchLoggingOptions: logging === undefined ? null : { ...logging },
     fileExtension: extended ? emptyAsNull(input.FileExtension) : null,
+    customTimeZone,
     processing,
     dataFormatConversion,
     dynamicPartitioning,
@@ -128,6 +128,7 @@ export function s3DescriptionOf(destination: S3DestinationRecord): Record<string
 export function extendedConfigurationOf(destination: S3DestinationRecord): S3Settings {
   return {
     ...(destination.fileExtension === null ? {} : { FileExtension: destination.fileExtension }),
+    ...(destination.customTimeZone === null ? {} : { CustomTimeZone: destination.customTimeZone }),
     ...(destination.processing === null ? {} : { ProcessingConfiguration: processingConfigurationOf(destination.processing) }),
     ...(destination.dataFormatConversion === null
       ? {}
