@@ -68,6 +68,8 @@ export interface CreateDeliveryStreamInput {
   readonly source?: { readonly kinesisStreamArn: string; readonly roleArn: string };
   readonly tags: { [key: string]: string };
   readonly encryption?: EncryptionSettings;
+  /** DirectPutSourceConfiguration.ThroughputHintInMBs, when given. */
+  readonly throughputHintInMBs?: number;
 }
 
 /** One record's fate in a PutRecordBatch: a RecordId, or an error code and message. */
@@ -156,6 +158,7 @@ export class DeliveryService {
         destination: input.destination,
         tags: input.tags,
         ...(input.encryption === undefined ? {} : { encryption: input.encryption }),
+        ...(input.throughputHintInMBs === undefined ? {} : { throughputHintInMBs: input.throughputHintInMBs }),
       };
       // The log first: a crash before the commit leaves only an unowned log, which start() deletes.
       await this.log.createLog(stream.logName, 1);

@@ -72,6 +72,8 @@ export interface DeliveryStreamRecord {
   readonly type: "DirectPut" | "KinesisStreamAsSource";
   /** Set for KinesisStreamAsSource streams only. */
   readonly source?: KinesisStreamSourceRecord;
+  /** DirectPutSourceConfiguration.ThroughputHintInMBs: for information only, as in AWS (described, not enforced). */
+  readonly throughputHintInMBs?: number;
   readonly createdAt: number;
   /** VersionId: "1" at creation, one more per destination update. */
   readonly versionId: number;

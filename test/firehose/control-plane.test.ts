@@ -53,6 +53,7 @@ test("Firehose control plane", async (t) => {
     assert.equal(description.CreateTimestamp?.getTime(), Date.UTC(2026, 0, 1));
     assert.equal(description.HasMoreDestinations, false);
     assert.deepEqual(description.DeliveryStreamEncryptionConfiguration, { Status: "DISABLED" });
+    assert.equal(description.Source, undefined, "no Source for DirectPut without a throughput hint");
     assert.equal(description.Destinations?.length, 1);
     const destination = description.Destinations![0]!;
     assert.equal(destination.DestinationId, "destinationId-000000000001");
@@ -123,7 +124,7 @@ test("Firehose control plane", async (t) => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ DeliveryStreamType: "KinesisStreamAsSource", S3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn } }, /KinesisStreamAsSource/],
       [{ RedshiftDestinationConfiguration: {} }, /RedshiftDestinationConfiguration/],
-      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, CustomTimeZone: "Asia/Tokyo" } }, /CustomTimeZone Asia\/Tokyo/],
+      [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, EncryptionConfiguration: { KMSEncryptionConfig: {} } } }, /KMSEncryptionConfig/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, DynamicPartitioningConfiguration: { Enabled: true } } }, /[Dd]ynamic ?[Pp]artitioning/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{partitionKeyFromQuery:id}/", ErrorOutputPrefix: "e/" } }, /partitionKeyFromQuery/],
       [{ ExtendedS3DestinationConfiguration: { RoleARN: roleArn, BucketARN: bucketArn, Prefix: "!{timestamp:yyyy}/" } }, /ErrorOutputPrefix cannot be null or empty/],

@@ -45,15 +45,18 @@ test("server-side encryption: Start/StopDeliveryStreamEncryption, at creation, a
     assert.deepEqual(await describeEncryption("plain"), { Status: "DISABLED" });
   });
 
-  await t.test("encryption can be set at creation", async () => {
+  await t.test("encryption (and a DirectPut throughput hint) can be set at creation", async () => {
     await firehose.send(
       new CreateDeliveryStreamCommand({
         DeliveryStreamName: "sealed",
         S3DestinationConfiguration: destination,
         DeliveryStreamEncryptionConfigurationInput: { KeyType: "CUSTOMER_MANAGED_CMK", KeyARN: keyArn },
+        DirectPutSourceConfiguration: { ThroughputHintInMBs: 20 },
       }),
     );
     assert.deepEqual(await describeEncryption("sealed"), { KeyARN: keyArn, KeyType: "CUSTOMER_MANAGED_CMK", Status: "ENABLED" });
+    const described = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: "sealed" }))).DeliveryStreamDescription!;
+    assert.deepEqual(described.Source, { DirectPutSourceDescription: { ThroughputHintInMBs: 20 } }, "the throughput hint is described");
   });
 
   await t.test("a customer managed key needs its ARN; an AWS-owned one takes none", async () => {

@@ -40,9 +40,12 @@ export function sourceFrom(input: SourceMembers): CreateDeliveryStreamInput["sou
   return { kinesisStreamArn: kinesis.KinesisStreamARN, roleArn: kinesis.RoleARN };
 }
 
-/** DescribeDeliveryStream's `Source` member, for a stream that reads a Kinesis stream. */
+/** DescribeDeliveryStream's `Source` member: the Kinesis stream read, or DirectPut's throughput hint when one was given. */
 export function sourceDescription(stream: DeliveryStreamRecord): { Source?: Record<string, unknown> } {
-  if (stream.source === undefined) return {};
+  if (stream.source === undefined) {
+    const hint = stream.throughputHintInMBs;
+    return hint === undefined ? {} : { Source: { DirectPutSourceDescription: { ThroughputHintInMBs: hint } } };
+  }
   return {
     Source: {
       KinesisStreamSourceDescription: {

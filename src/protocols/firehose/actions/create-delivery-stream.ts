@@ -70,7 +70,17 @@ export const createDeliveryStream = firehoseAction({
     const tags = checkTags(input.Tags ?? []);
     const encryptionInput = input.DeliveryStreamEncryptionConfigurationInput;
     const encryption = encryptionInput === undefined ? {} : { encryption: encryptionFrom(encryptionInput) };
-    await delivery.create({ region, name: input.DeliveryStreamName }, { destination, tags, ...encryption, ...(source === undefined ? {} : { source }) });
+    const hint = input.DirectPutSourceConfiguration?.ThroughputHintInMBs;
+    await delivery.create(
+      { region, name: input.DeliveryStreamName },
+      {
+        destination,
+        tags,
+        ...encryption,
+        ...(source === undefined ? {} : { source }),
+        ...(hint === undefined ? {} : { throughputHintInMBs: hint }),
+      },
+    );
     return { DeliveryStreamARN: deliveryStreamArn(region, input.DeliveryStreamName) };
   },
 });
