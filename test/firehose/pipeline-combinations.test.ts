@@ -9,11 +9,11 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { CreateDeliveryStreamCommand, type FirehoseClient, PutRecordBatchCommand, UpdateDestinationCommand } from "@aws-sdk/client-firehose";
+import { CreateDeliveryStreamCommand, type FirehoseClient, UpdateDestinationCommand } from "@aws-sdk/client-firehose";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultSettings, type Settings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, jsonLines, putTexts, readObjects, roleArn } from "../support/firehose.js";
 import { startLambdaFunction } from "../support/lambda-function.js";
 import { startServer } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -35,10 +35,7 @@ async function setup(settings: Partial<Settings> = {}) {
   const dir = await tempDir();
   const server = await startServer(settings, clock, undefined, dir);
   const firehose = firehoseClient(server.endpoint);
-  const put = async (name: string, texts: readonly string[]) => {
-    const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: texts.map((text) => ({ Data: Buffer.from(text) })) }));
-    assert.equal(result.FailedPutCount, 0);
-  };
+  const put = (name: string, texts: readonly string[]) => putTexts(firehose, name, texts);
   const flush = async () => {
     clock.advance(60_000);
     await server.delivery.whenIdle();
@@ -85,14 +82,6 @@ async function startEndpoint(status: number) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, bodies };
 }
 
-function lines(body: Buffer): Record<string, unknown>[] {
-  return body
-    .toString("utf8")
-    .trimEnd()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
 test("dynamic partitioning with GZIP: one .gz object per partition", { timeout }, async () => {
   const { firehose, put, flush } = await setup();
   await createPartitioned(firehose, "zipped", { CompressionFormat: "GZIP" });
@@ -136,7 +125,7 @@ test("dynamic partitioning with Parquet conversion: one .parquet object per part
   const errors = [...objects].filter(([key]) => key.startsWith("errors/format-conversion-failed/"));
   assert.equal(errors.length, 1);
   assert.deepEqual(
-    lines(errors[0]![1]).map((failure) => Buffer.from(failure.rawData as string, "base64").toString("utf8")),
+    jsonLines(errors[0]![1]).map((failure) => Buffer.from(failure.rawData as string, "base64").toString("utf8")),
     ['{"kind":"b","n":"four"}'],
   );
 });
@@ -169,7 +158,7 @@ test("a Lambda in front of an HTTP endpoint: Ok records to the endpoint, Process
   const [key, body] = [...objects][0]!;
   assert.match(key, /^failed\/processing-failed\/lambda-http-1-/);
   assert.deepEqual(
-    lines(body).map((failure) => [failure.errorCode, Buffer.from(failure.rawData as string, "base64").toString("utf8")]),
+    jsonLines(body).map((failure) => [failure.errorCode, Buffer.from(failure.rawData as string, "base64").toString("utf8")]),
     [["Lambda.ProcessingFailedStatus", "bad"]],
   );
 });
@@ -197,7 +186,7 @@ test("AllData with an endpoint that fails: every record backed up, and the failu
   const failed = keys.find((key) => key.startsWith("failed/"))!;
   assert.equal(objects.get(all)!.toString("utf8"), "p\nq\n");
   assert.match(failed, /^failed\/http-endpoint-failed\/2026\/01\/01\/13\/all-failing-1-/);
-  assert.equal(lines(objects.get(failed)!).length, 2);
+  assert.equal(jsonLines(objects.get(failed)!).length, 2);
 });
 
 test("UpdateDestination of a partitioned stream's Prefix applies to what is buffered", { timeout }, async () => {

@@ -13,11 +13,10 @@ import {
   CreateDeliveryStreamCommand,
   DescribeDeliveryStreamCommand,
   type HttpEndpointDestinationConfiguration,
-  PutRecordBatchCommand,
   UpdateDestinationCommand,
 } from "@aws-sdk/client-firehose";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, roleArn } from "../support/firehose.js";
+import { firehoseClient, jsonLines, putTexts, roleArn } from "../support/firehose.js";
 import { getObjects, RunningS3rver, s3Client, s3rverCredentials } from "../support/s3rver.js";
 import { startServer } from "../support/server.js";
 
@@ -82,10 +81,7 @@ async function setup(name: string, configuration: Omit<HttpEndpointDestinationCo
       },
     }),
   );
-  const put = async (records: readonly string[]) => {
-    const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((text) => ({ Data: Buffer.from(text) })) }));
-    assert.equal(result.FailedPutCount, 0);
-  };
+  const put = (records: readonly string[]) => putTexts(firehose, name, records);
   const flush = async () => {
     clock.advance(60_000);
     await server.delivery.whenIdle();
@@ -119,14 +115,6 @@ test("an endpoint that answers per the specification gets the records: base64, g
   assert.equal(backup.size, 0, "FailedDataOnly backs up nothing when delivery succeeds");
 });
 
-function failureLines(body: Buffer): Record<string, unknown>[] {
-  return body
-    .toString("utf8")
-    .trimEnd()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
 test("an endpoint that always fails: its records end in http-endpoint-failed objects in the backup bucket", { timeout }, async () => {
   const endpoint = await startEndpoint("fail");
   const { put, flush } = await setup("failing", { EndpointConfiguration: { Url: endpoint.url }, RetryOptions: { DurationInSeconds: 0 } });
@@ -136,7 +124,7 @@ test("an endpoint that always fails: its records end in http-endpoint-failed obj
   assert.equal(backup.size, 1);
   const [key, object] = [...backup][0]!;
   assert.match(key, /^failed\/http-endpoint-failed\/failing-1-2026-01-01-13-04-05-[0-9a-f-]{36}$/);
-  const failures = failureLines(object.body);
+  const failures = jsonLines(object.body);
   assert.deepEqual(
     failures.map((failure) => Buffer.from(failure.rawData as string, "base64").toString("utf8")),
     texts,
@@ -163,7 +151,7 @@ test("an endpoint that never answers times out (timings.delivery.httpAttemptTime
   await put(texts);
   const backup = await flush();
   assert.equal(backup.size, 1);
-  const failures = failureLines([...backup.values()][0]!.body);
+  const failures = jsonLines([...backup.values()][0]!.body);
   assert.equal(failures.length, 3);
   assert.equal(failures[0]!.errorCode, "HttpEndpoint.RequestTimeout");
 });

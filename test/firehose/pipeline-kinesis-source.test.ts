@@ -11,7 +11,7 @@ import { CreateDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import { CreateStreamCommand, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { defaultSettings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, jsonLines, readObjects, roleArn } from "../support/firehose.js";
 import { kinesisClient } from "../support/kinesis.js";
 import { startLambdaFunction } from "../support/lambda-function.js";
 import { startServer } from "../support/server.js";
@@ -119,11 +119,7 @@ test("a Kinesis-sourced stream: the Lambda sees the source and Kinesis metadata,
   );
   for (const [key, body] of objects) {
     const shop = key.slice("shop=".length, key.indexOf("/"));
-    const lines = body
-      .toString("utf8")
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { shop: string; n: number; shard: string });
+    const lines = jsonLines<{ shop: string; n: number; shard: string }>(body);
     assert.deepEqual(lines.map((line) => line.n).sort((a, b) => a - b), orders.filter((order) => order.shop === shop).map((order) => order.n));
     for (const line of lines) assert.equal(line.shard, put.Records![line.n]!.ShardId);
   }

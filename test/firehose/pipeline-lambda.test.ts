@@ -10,7 +10,7 @@ import { after, test } from "node:test";
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { defaultSettings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, jsonLines, putTexts, readObjects, roleArn } from "../support/firehose.js";
 import { startLambdaFunction, type TransformationEvent, type TransformationReply } from "../support/lambda-function.js";
 import { startServer } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -47,10 +47,7 @@ async function setup(
       },
     }),
   );
-  const put = async (records: readonly string[]) => {
-    const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((text) => ({ Data: Buffer.from(text) })) }));
-    assert.equal(result.FailedPutCount, 0);
-  };
+  const put = (records: readonly string[]) => putTexts(firehose, name, records);
   const flush = async () => {
     clock.advance(60_000);
     await server.delivery.whenIdle();
@@ -96,11 +93,7 @@ test("Ok records are delivered as transformed, Dropped ones vanish, ProcessingFa
   const errors = [...objects].filter(([key]) => key.startsWith("errors/"));
   assert.equal(errors.length, 1);
   assert.match(errors[0]![0], /^errors\/processing-failed\/transformed-1-2026-01-01-13-04-05-[0-9a-f-]{36}$/);
-  const failures = errors[0]![1]
-    .toString("utf8")
-    .trimEnd()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const failures = jsonLines(errors[0]![1]);
   assert.equal(failures.length, 1);
   assert.deepEqual(failures[0], {
     attemptsMade: 1,
@@ -189,11 +182,7 @@ test("a function that keeps failing: NumberOfRetries more invocations, then the 
   const [key, body] = [...objects][0]!;
   // No ErrorOutputPrefix: the failure kind and the hour follow the bucket's root.
   assert.match(key, /^processing-failed\/2026\/01\/01\/13\/broken-1-2026-01-01-13-04-05-[0-9a-f-]{36}$/);
-  const failures = body
-    .toString("utf8")
-    .trimEnd()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const failures = jsonLines(body);
   assert.deepEqual(
     failures.map(({ attemptsMade, errorCode, rawData }) => [attemptsMade, errorCode, decode(rawData as string)]),
     [

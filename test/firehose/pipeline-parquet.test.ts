@@ -10,7 +10,7 @@ import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, PutRecordBa
 import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultSettings } from "../../src/config/config.js";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, jsonLines, readObjects, roleArn } from "../support/firehose.js";
 import { startServer } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -103,11 +103,7 @@ test("JSON records become a Parquet object DuckDB reads; a malformed one goes to
   const errors = [...objects].filter(([key]) => key.startsWith("errors/"));
   assert.equal(errors.length, 1);
   assert.match(errors[0]![0], /^errors\/format-conversion-failed\/to-parquet-1-2026-01-01-13-04-05-[0-9a-f-]{36}$/);
-  const failures = errors[0]![1]
-    .toString("utf8")
-    .trimEnd()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const failures = jsonLines(errors[0]![1]);
   assert.equal(failures.length, 1);
   assert.deepEqual(Object.keys(failures[0]!).slice(0, 6), [
     "attemptsMade",

@@ -5,54 +5,33 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CreateDeliveryStreamCommand, PutRecordBatchCommand, type _Record } from "@aws-sdk/client-firehose";
+import { CreateDeliveryStreamCommand, type Processor } from "@aws-sdk/client-firehose";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, partitionedByCustomer, putTexts, readObjects, roleArn } from "../support/firehose.js";
 import { startServer } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const start = Date.UTC(2026, 0, 1, 13, 4, 5);
 const timeout = 60_000;
 
-function partitionedDestination(processors: readonly Record<string, unknown>[]) {
-  return {
-    RoleARN: roleArn,
-    BucketARN: "arn:aws:s3:::bucket",
-    BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-    Prefix: "customer=!{partitionKeyFromQuery:customer}/!{timestamp:yyyy}/",
-    ErrorOutputPrefix: "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
-    DynamicPartitioningConfiguration: { Enabled: true },
-    ProcessingConfiguration: {
-      Enabled: true,
-      Processors: [
-        {
-          Type: "MetadataExtraction" as const,
-          Parameters: [
-            { ParameterName: "MetadataExtractionQuery" as const, ParameterValue: "{customer:.customer_id}" },
-            { ParameterName: "JsonParsingEngine" as const, ParameterValue: "JQ-1.6" },
-          ],
-        },
-        ...processors,
-      ],
-    },
-  };
+function partitionedDestination(processors: readonly Processor[]) {
+  return partitionedByCustomer({
+    prefix: "customer=!{partitionKeyFromQuery:customer}/!{timestamp:yyyy}/",
+    errorOutputPrefix: "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+    processors,
+  });
 }
 
-async function setup(name: string, processors: readonly Record<string, unknown>[] = []) {
+async function setup(name: string, processors: readonly Processor[] = []) {
   const clock = new ManualClock(start);
   const dir = await tempDir();
   const server = await startServer({}, clock, undefined, dir);
   const firehose = firehoseClient(server.endpoint);
   await firehose.send(
-    new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: partitionedDestination(processors) as never }),
+    new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: partitionedDestination(processors) }),
   );
-  const put = async (records: readonly string[]) => {
-    for (let i = 0; i < records.length; i += 500) {
-      const batch: _Record[] = records.slice(i, i + 500).map((text) => ({ Data: Buffer.from(text) }));
-      const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: batch }));
-      assert.equal(result.FailedPutCount, 0);
-    }
-  };
+  const put = (records: readonly string[]) => putTexts(firehose, name, records);
+
   const flush = async () => {
     clock.advance(60_000);
     await server.delivery.whenIdle();

@@ -8,33 +8,17 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { CreateDeliveryStreamCommand, type FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { firehoseClient, partitionedByCustomer, readObjects, roleArn } from "../support/firehose.js";
 import { getObjects, RunningS3rver, s3Client, s3rverCredentials } from "../support/s3rver.js";
 import { startServer } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const customers = 40;
 
-const partitionedDestination = {
-  RoleARN: roleArn,
-  BucketARN: "arn:aws:s3:::bucket",
-  BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-  Prefix: "customer=!{partitionKeyFromQuery:customer}/",
-  ErrorOutputPrefix: "errors/!{firehose:error-output-type}/",
-  DynamicPartitioningConfiguration: { Enabled: true },
-  ProcessingConfiguration: {
-    Enabled: true,
-    Processors: [
-      {
-        Type: "MetadataExtraction" as const,
-        Parameters: [
-          { ParameterName: "MetadataExtractionQuery" as const, ParameterValue: "{customer:.customer_id}" },
-          { ParameterName: "JsonParsingEngine" as const, ParameterValue: "JQ-1.6" },
-        ],
-      },
-    ],
-  },
-};
+const partitionedDestination = partitionedByCustomer({
+  prefix: "customer=!{partitionKeyFromQuery:customer}/",
+  errorOutputPrefix: "errors/!{firehose:error-output-type}/",
+});
 
 async function put(firehose: FirehoseClient, texts: readonly string[]): Promise<void> {
   const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: "partitioned", Records: texts.map((text) => ({ Data: Buffer.from(text) })) }));

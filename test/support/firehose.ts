@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { after } from "node:test";
-import { FirehoseClient } from "@aws-sdk/client-firehose";
+import assert from "node:assert/strict";
+import { type ExtendedS3DestinationConfiguration, FirehoseClient, type Processor, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import type { S3DestinationRecord } from "../../src/delivery/model.js";
 
 /** A real AWS SDK v3 Firehose client for the server. */
@@ -69,5 +70,52 @@ export function s3Destination(overrides: Partial<S3DestinationRecord> = {}): S3D
     dynamicPartitioning: null,
     sourceBackup: null,
     ...overrides,
+  };
+}
+
+/** PutRecordBatch of texts (in calls of at most 500), asserting that every record was taken. */
+export async function putTexts(firehose: FirehoseClient, name: string, texts: readonly string[]): Promise<void> {
+  for (let i = 0; i < texts.length; i += 500) {
+    const records = texts.slice(i, i + 500).map((text) => ({ Data: Buffer.from(text) }));
+    const result = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records }));
+    assert.equal(result.FailedPutCount, 0);
+  }
+}
+
+/** The JSON documents of an object of JSON lines (an error output object, or delivered JSON records). */
+export function jsonLines<T = Record<string, unknown>>(body: Buffer): T[] {
+  return body
+    .toString("utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** An ExtendedS3 configuration partitioned by `.customer_id` (MetadataExtraction), followed by `processors`. */
+export function partitionedByCustomer(options: {
+  prefix: string;
+  errorOutputPrefix: string;
+  processors?: readonly Processor[];
+}): ExtendedS3DestinationConfiguration {
+  return {
+    RoleARN: roleArn,
+    BucketARN: "arn:aws:s3:::bucket",
+    BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+    Prefix: options.prefix,
+    ErrorOutputPrefix: options.errorOutputPrefix,
+    DynamicPartitioningConfiguration: { Enabled: true },
+    ProcessingConfiguration: {
+      Enabled: true,
+      Processors: [
+        {
+          Type: "MetadataExtraction",
+          Parameters: [
+            { ParameterName: "MetadataExtractionQuery", ParameterValue: "{customer:.customer_id}" },
+            { ParameterName: "JsonParsingEngine", ParameterValue: "JQ-1.6" },
+          ],
+        },
+        ...(options.processors ?? []),
+      ],
+    },
   };
 }
