@@ -228,7 +228,7 @@ export class DeliveryService {
   private recordId(stream: DeliveryStreamRecord, offset: number): string {
     let prefix = this.recordIdPrefixes.get(stream.logName);
     if (prefix === undefined) {
-      prefix = createHash("sha256").update(stream.logName).digest("hex").repeat(2).slice(0, 96);
+      prefix = createHash("sha512").update(stream.logName).digest("hex").slice(0, 96);
       this.recordIdPrefixes.set(stream.logName, prefix);
     }
     return `${prefix}${offset.toString(16).padStart(16, "0")}`;
