@@ -261,6 +261,11 @@ export const formatConversionDefaults = {
   enableDictionaryCompression: true,
   maxPaddingBytes: 0,
   parquetWriterVersion: "V1",
+  /**
+   * A converted object gets a row group per this much JSON, so that a 128 MiB buffer is never held as rows at once
+   * (Hive starts one per BlockSizeBytes of Parquet; a buffer rarely fills one once columnar and compressed).
+   */
+  rowGroupInputBytes: 16 * MiB,
   /** With format conversion, the S3 buffer must be at least this large (SizeInMBs 64–128). */
   minBufferSizeMiB: 64,
 } as const;

@@ -359,3 +359,15 @@ test("long numbers keep every digit in bigint, decimal and string columns", asyn
     [[1, 'Data does not match the schema. Value out of range. Value:"9223372036854775808"']],
   );
 });
+
+test("a large buffer is written a row group per 16 MiB of JSON, every row kept in order", async () => {
+  const glue = table({ id: "bigint", payload: "string" });
+  const payload = "x".repeat(1000);
+  const input = records(...Array.from({ length: 40_000 }, (_, id) => JSON.stringify({ id, payload })));
+  const { body, failed } = await convertToParquet(input, openX(), glue, 0);
+  assert.deepEqual(failed, []);
+  const [groups] = await query(body, "SELECT count(DISTINCT row_group_id)::INTEGER AS n FROM parquet_metadata(PATH)");
+  assert.equal(groups?.["n"], 3, "40 MB of JSON: row groups of 16 MiB, 16 MiB and the rest");
+  const [summary] = await query(body, "SELECT count(*)::INTEGER AS n, min(id)::INTEGER AS first, max(id)::INTEGER AS last FROM FILE");
+  assert.deepEqual(summary, { n: 40_000, first: 0, last: 39_999 });
+});

@@ -8,7 +8,7 @@
  * CompressionFormat stays UNCOMPRESSED, the compression being the ParquetSerDe's, inside the file.
  */
 import { gzipSync } from "node:zlib";
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types.js";
 import type { GlueTable } from "../../config/config.js";
 import { firehoseLimits, formatConversionDefaults } from "../../config/limits.js";
@@ -98,39 +98,68 @@ export async function convertToParquet(
 ): Promise<{ body: Buffer | null; failed: FailedRecord[] }> {
   const columns = columnsOf(table);
   const rules = rulesOf(settings.deserializer);
-  const rows: Record<string, unknown>[] = [];
   const failed: FailedRecord[] = [];
+  let file: ParquetFile | null = null;
+  let rows: Record<string, unknown>[] = [];
+  let rowsInputBytes = 0;
+  const writeRowGroup = (): void => {
+    if (rows.length === 0) return;
+    file ??= new ParquetFile(columns, settings.serializer);
+    file.writeRowGroup(rows);
+    rows = [];
+    rowsInputBytes = 0;
+  };
   for (const record of records) {
     try {
       rows.push(...jsonDocuments(record.data).map((document) => rowOf(document, columns, rules)));
+      rowsInputBytes += record.data.length;
     } catch (error) {
       if (!(error instanceof ConversionFailure)) throw error;
       failed.push(failureOf(record, error, settings, now));
     }
+    if (rowsInputBytes >= formatConversionDefaults.rowGroupInputBytes) writeRowGroup();
   }
-  if (rows.length === 0) return { body: null, failed };
-  return { body: writeParquet(rows, columns, settings.serializer), failed };
+  writeRowGroup();
+  return { body: file === null ? null : (file as ParquetFile).finish(), failed };
 }
 
-function writeParquet(rows: readonly Record<string, unknown>[], columns: readonly HiveField[], serializer: ParquetSerializer): Buffer {
-  const dictionary = serializer.enableDictionaryCompression ?? formatConversionDefaults.enableDictionaryCompression;
-  const columnData: ColumnSource[] = columns.map((column) => ({
-    name: column.name,
-    data: rows.map((row) => row[column.name]),
-    ...(dictionary ? {} : { encoding: "PLAIN" as const }),
-  }));
-  const buffer = parquetWriteBuffer({
-    columnData,
-    schema: parquetSchemaOf(columns),
-    codec: serializer.compression ?? formatConversionDefaults.parquetCompression,
-    compressors: { GZIP: (input) => gzipSync(input) },
-    pageSize: serializer.pageSizeBytes ?? formatConversionDefaults.parquetPageSizeBytes,
-    // A buffer (≤ 128 MiB of JSON) is one row group: Hive's writer starts a new one per BlockSizeBytes (≥ 64 MiB)
-    // of Parquet, which a buffer rarely reaches once columnar and compressed.
-    rowGroupSize: rows.length,
-    createdBy: "Freshet (hyparquet-writer)",
-  });
-  return Buffer.from(buffer);
+/**
+ * One Parquet object written a row group at a time, so that only one row group's rows are ever held as objects:
+ * a 128 MiB buffer of JSON parsed whole would take several times that in memory.
+ */
+class ParquetFile {
+  private readonly output = new ByteWriter();
+  private readonly writer: ParquetWriter;
+  private readonly encoding: { encoding?: "PLAIN" };
+
+  constructor(
+    private readonly columns: readonly HiveField[],
+    private readonly serializer: ParquetSerializer,
+  ) {
+    this.writer = new ParquetWriter({
+      writer: this.output,
+      schema: parquetSchemaOf(columns),
+      codec: serializer.compression ?? formatConversionDefaults.parquetCompression,
+      compressors: { GZIP: (input) => gzipSync(input) },
+      createdBy: "Freshet (hyparquet-writer)",
+    });
+    const dictionary = serializer.enableDictionaryCompression ?? formatConversionDefaults.enableDictionaryCompression;
+    this.encoding = dictionary ? {} : { encoding: "PLAIN" };
+  }
+
+  writeRowGroup(rows: readonly Record<string, unknown>[]): void {
+    const columnData: ColumnSource[] = this.columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]), ...this.encoding }));
+    void this.writer.write({
+      columnData,
+      rowGroupSize: rows.length,
+      pageSize: this.serializer.pageSizeBytes ?? formatConversionDefaults.parquetPageSizeBytes,
+    });
+  }
+
+  finish(): Buffer {
+    void this.writer.finish();
+    return Buffer.from(this.output.getBuffer());
+  }
 }
 
 const columnCache = new WeakMap<GlueTable, HiveField[]>();
