@@ -28,6 +28,8 @@ export const logStorageDefaults = {
   writeAheadBytes: 512 * KiB,
   /** Segment indexes kept in memory for segments that are no longer written (the active one is always in memory). */
   cachedSegmentIndexes: 256,
+  /** Bytes of each partition's newest batches kept in memory for readers at the end of the log (recent-batches.ts). */
+  recentBatchBytes: 256 * KiB,
 } as const;
 
 /**

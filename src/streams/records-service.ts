@@ -6,7 +6,7 @@ import type { StoredRecord } from "../storage/log-store.js";
 import { expiredIterator, invalidArgument, resourceNotFound, throughputExceeded, validation } from "./errors.js";
 import { hashKeyOf, maxHashKey } from "./hash-keys.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
-import { formatSequenceNumber, parseSequenceNumber } from "./sequence-numbers.js";
+import { parseSequenceNumber, shardSequenceNumbers } from "./sequence-numbers.js";
 import { decodeShardIterator, encodeShardIterator } from "./shard-iterators.js";
 import type { LiveStream, StreamRef } from "./stream-catalog.js";
 import type { StreamsService } from "./streams-service.js";
@@ -114,13 +114,9 @@ export class RecordsService {
       shard.partition,
       accepted.map((i) => ({ key: Buffer.from(entries[i]!.partitionKey, "utf8"), value: entries[i]!.data })),
     );
-    const createdSeconds = Math.floor(stream.record.createdAt / 1000);
+    const sequenceNumber = shardSequenceNumbers(Math.floor(stream.record.createdAt / 1000), shard.partition);
     accepted.forEach((entryIndex, i) => {
-      results[entryIndex] = {
-        ok: true,
-        shardId: shard.shardId,
-        sequenceNumber: formatSequenceNumber({ streamCreatedSeconds: createdSeconds, partition: shard.partition, offset: appended.baseOffset + i }),
-      };
+      results[entryIndex] = { ok: true, shardId: shard.shardId, sequenceNumber: sequenceNumber(appended.baseOffset + i) };
     });
     const bytes = accepted.reduce((sum, i) => sum + entries[i]!.data.length + Buffer.byteLength(entries[i]!.partitionKey, "utf8"), 0);
     return this.streams.resharding.recordWrites(stream.record, shard, accepted.length, bytes);
@@ -249,7 +245,7 @@ export class RecordsService {
       ),
       maxBytes: kinesisLimits.getRecordsMaxBytes,
     });
-    const records = read.records.map((record) => toReadRecord(stream, shard, record));
+    const records = toReadRecords(stream, shard, read.records);
     if (this.streams.options.throughputLimits) {
       live.shardThroughput(shard.partition).readBytes.charge(read.records.reduce((sum, r) => sum + r.value.length, 0));
     }
@@ -275,18 +271,17 @@ function explicitHashKey(text: string): bigint {
   return value;
 }
 
-export function toReadRecord(stream: StreamRecord, shard: ShardRecord, record: StoredRecord): ReadRecord {
-  return {
-    sequenceNumber: formatSequenceNumber({
-      streamCreatedSeconds: Math.floor(stream.createdAt / 1000),
-      partition: shard.partition,
-      offset: record.offset,
-    }),
+/** A shard's stored records as the API returns them. */
+export function toReadRecords(stream: StreamRecord, shard: ShardRecord, records: readonly StoredRecord[]): ReadRecord[] {
+  const sequenceNumber = shardSequenceNumbers(Math.floor(stream.createdAt / 1000), shard.partition);
+  const encryptionType = stream.encryption.type;
+  return records.map((record) => ({
+    sequenceNumber: sequenceNumber(record.offset),
     arrivalTimestamp: record.timestamp,
     data: record.value,
     partitionKey: record.key?.toString("utf8") ?? "",
-    encryptionType: stream.encryption.type,
-  };
+    encryptionType,
+  }));
 }
 
 export function childShardsOf(stream: StreamRecord, parent: ShardRecord): ChildShard[] {

@@ -23,12 +23,13 @@ export interface RecordPosition {
 }
 
 export function formatSequenceNumber(position: RecordPosition): string {
-  return (
-    version +
-    String(position.streamCreatedSeconds).padStart(10, "0") +
-    String(position.partition).padStart(10, "0") +
-    String(position.offset + 1).padStart(34, "0")
-  );
+  return shardSequenceNumbers(position.streamCreatedSeconds, position.partition)(position.offset);
+}
+
+/** Formats the sequence numbers of one shard's records, its fixed fields formatted once (puts and reads do hundreds). */
+export function shardSequenceNumbers(streamCreatedSeconds: number, partition: number): (offset: number) => string {
+  const shardPrefix = version + String(streamCreatedSeconds).padStart(10, "0") + String(partition).padStart(10, "0");
+  return (offset) => shardPrefix + String(offset + 1).padStart(34, "0");
 }
 
 /** The position a sequence number names, or null if Freshet did not issue it. */

@@ -8,7 +8,7 @@ import { kinesisLimits } from "../config/limits.js";
 import { LogNotFoundError } from "../storage/errors.js";
 import { resolveStream } from "./arns.js";
 import { isOpen, type ShardRecord, type StreamRecord, streamStatus } from "./model.js";
-import { type ReadRecord, toReadRecord } from "./records-service.js";
+import { type ReadRecord, toReadRecords } from "./records-service.js";
 import type { StreamRef } from "./stream-catalog.js";
 import type { StreamsService } from "./streams-service.js";
 
@@ -63,7 +63,7 @@ export class ShardReader {
     if (limit === 0) return { records: [], nextOffset: Math.max(start, end ?? start), expired, atShardEnd: end !== undefined };
     const read = await this.streams.log.read(stream.logName, shard.partition, start, { maxRecords: limit, maxBytes: kinesisLimits.getRecordsMaxBytes });
     return {
-      records: read.records.map((record) => toReadRecord(stream, shard, record)),
+      records: toReadRecords(stream, shard, read.records),
       nextOffset: read.nextOffset,
       expired,
       atShardEnd: end !== undefined && read.nextOffset >= end,

@@ -28,7 +28,7 @@ import { parseConsumerArn, resolveStream } from "./arns.js";
 import { consumerNotFound } from "./consumers.js";
 import { invalidArgument, limitExceeded, resourceInUse } from "./errors.js";
 import { consumerStatus, isOpen, type ShardRecord, type StreamRecord } from "./model.js";
-import { type ChildShard, childShardsOf, type IteratorRequest, type ReadRecord, type RecordsService, toReadRecord } from "./records-service.js";
+import { type ChildShard, childShardsOf, type IteratorRequest, type ReadRecord, type RecordsService, toReadRecords } from "./records-service.js";
 import { formatSequenceNumber } from "./sequence-numbers.js";
 import { type StreamRef, streamNotFound } from "./stream-catalog.js";
 import type { StreamsService } from "./streams-service.js";
@@ -210,7 +210,7 @@ export class Subscription {
           this.readAllowance?.charge(read.records.reduce((sum, record) => sum + record.value.length + (record.key?.length ?? 0), 0));
           const last = read.records.at(-1);
           yield {
-            records: read.records.map((record) => toReadRecord(stream, shard, record)),
+            records: toReadRecords(stream, shard, read.records),
             continuationSequenceNumber: atShardEnd ? null : this.sequenceNumberBefore(offset),
             millisBehindLatest: last === undefined || read.nextOffset >= read.endOffset ? 0 : Math.max(0, now - last.timestamp),
             ...(atShardEnd ? { childShards: childShardsOf(stream, shard) } : {}),

@@ -55,6 +55,9 @@ const maxInteger = 2147483647;
 /** Checks and converts a decoded request body; throws SerializationException or ValidationException. */
 export function parseInput(input: Record<string, unknown>, shape: StructureShape, format: WireFormat): Record<string, unknown> {
   const typed = convertStructure(input, shape, format);
+  // Almost every request is valid: a walk that allocates nothing says so, and only a request that fails it is
+  // walked again to word its violations.
+  if (validatorOf(shape)(typed)) return typed;
   const violations: string[] = [];
   checkStructure(typed, shape, "", violations);
   if (violations.length > 0) {
@@ -80,11 +83,20 @@ function containerMismatch(value: object): AwsError {
 function convertStructure(value: unknown, shape: StructureShape, format: WireFormat): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   const input = value as Record<string, unknown>;
-  for (const [name, member] of Object.entries(shape.members)) {
+  for (const [name, member] of membersOf(shape)) {
     const converted = convert(input[name], member, format);
     if (converted !== undefined) result[name] = converted;
   }
   return result;
+}
+
+const memberLists = new WeakMap<StructureShape, ReadonlyArray<readonly [string, Shape]>>();
+
+/** A structure's members in declaration order, listed once per shape rather than once per value. */
+function membersOf(shape: StructureShape): ReadonlyArray<readonly [string, Shape]> {
+  let members = memberLists.get(shape);
+  if (members === undefined) memberLists.set(shape, (members = Object.entries(shape.members)));
+  return members;
 }
 
 function convert(value: unknown, shape: Shape, format: WireFormat): unknown {
@@ -186,7 +198,7 @@ function javaClass(value: unknown): string {
 }
 
 function checkStructure(value: Record<string, unknown>, shape: StructureShape, path: string, violations: string[]): void {
-  for (const [name, member] of Object.entries(shape.members)) {
+  for (const [name, member] of membersOf(shape)) {
     check(value[name], member, `${path}${lowerFirst(name)}`, violations);
   }
 }
@@ -300,6 +312,67 @@ function check(value: unknown, shape: Shape, path: string, violations: string[])
       return;
     default:
       return;
+  }
+}
+
+/** Whether a converted value satisfies every constraint `check` would check; false where it would report one. */
+type Validator = (value: unknown) => boolean;
+
+const validators = new WeakMap<Shape, Validator>();
+
+function validatorOf(shape: Shape): Validator {
+  let validator = validators.get(shape);
+  if (validator === undefined) validators.set(shape, (validator = buildValidator(shape)));
+  return validator;
+}
+
+function buildValidator(shape: Shape): Validator {
+  const required = shape.required === true;
+  const satisfiesOwn = constraintsValidator(shape);
+  const contentsValid = contentsValidator(shape);
+  return (value) => {
+    if (value === undefined || value === null) return !required;
+    return satisfiesOwn(value) && (contentsValid === null || contentsValid(value));
+  };
+}
+
+function constraintsValidator(shape: Shape): Validator {
+  const tests = constraintsOf(shape, memberOrder).map((constraint) => constraint.satisfiedBy);
+  return (value) => {
+    for (const satisfiedBy of tests) if (!satisfiedBy(value)) return false;
+    return true;
+  };
+}
+
+/** As checkElements: a null element breaks nothing. */
+function elementValidator(shape: Shape): Validator {
+  const satisfiesOwn = constraintsValidator(shape);
+  return (value) => value === null || value === undefined || satisfiesOwn(value);
+}
+
+function contentsValidator(shape: Shape): Validator | null {
+  switch (shape.type) {
+    case "list": {
+      const itemValid = isScalar(shape.member) ? elementValidator(shape.member) : validatorOf(shape.member);
+      return (value) => {
+        for (const item of value as unknown[]) if (!itemValid(item)) return false;
+        return true;
+      };
+    }
+    case "map": {
+      const keyValid = elementValidator(shape.key);
+      const itemValid = isScalar(shape.value) ? elementValidator(shape.value) : validatorOf(shape.value);
+      return (value) => Object.entries(value as Record<string, unknown>).every(([key, item]) => keyValid(key) && itemValid(item));
+    }
+    case "structure": {
+      const members = membersOf(shape).map(([name, member]) => [name, validatorOf(member)] as const);
+      return (value) => {
+        for (const [name, valid] of members) if (!valid((value as Record<string, unknown>)[name])) return false;
+        return true;
+      };
+    }
+    default:
+      return null;
   }
 }
 

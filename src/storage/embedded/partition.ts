@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { logStorageDefaults } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
+import { RecentBatches } from "./recent-batches.js";
 import {
   PartitionFencedError,
   StorageError,
@@ -87,6 +88,7 @@ export class Partition {
   private roundQueued = false;
   private serial: Promise<unknown> = Promise.resolve();
   private readonly waiters = new AppendWaiters();
+  private readonly recent = new RecentBatches(logStorageDefaults.recentBatchBytes);
   /** Newest arrival time in the partition; arrival times never go back, even if the clock does. */
   private lastTimestamp: number | null;
 
@@ -167,12 +169,14 @@ export class Partition {
       const start = Math.max(fromOffset, this.startOffset);
       const records: StoredRecord[] = [];
       if (start >= endOffset || limits.maxRecords <= 0) return { records, nextOffset: start, endOffset };
-      try {
-        await this.readInto(start, endOffset, limits, records);
-      } catch (error) {
-        // Retention deleted a segment under the read: start again from the new start offset.
-        if (isNotFound(error) && this.startOffset > start) continue;
-        throw this.asStorageError(error, "read");
+      if (!this.recent.read(start, limits, records)) {
+        try {
+          await this.readInto(start, endOffset, limits, records);
+        } catch (error) {
+          // Retention deleted a segment under the read: start again from the new start offset.
+          if (isNotFound(error) && this.startOffset > start) continue;
+          throw this.asStorageError(error, "read");
+        }
       }
       const last = records.at(-1);
       return { records, nextOffset: last === undefined ? start : last.offset + 1, endOffset };
@@ -275,6 +279,7 @@ export class Partition {
       active.indexHandle = null;
     });
     this.closed = reason;
+    this.recent.clear();
     try {
       await finished;
     } finally {
@@ -337,6 +342,7 @@ export class Partition {
       unwrittenBytes = 0;
     };
     const accepted: Array<{ append: PendingAppend; result: AppendResult }> = [];
+    const acceptedBatches: Buffer[] = [];
     const newEntries: IndexEntry[] = [];
     let offset = active.nextOffset;
     let position = active.size;
@@ -361,6 +367,7 @@ export class Partition {
       offset += append.records.length;
       position += batch.length;
       unwritten.push(batch);
+      acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
       if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite();
     }
@@ -391,6 +398,7 @@ export class Partition {
     } else {
       this.dirty = true;
     }
+    for (const batch of acceptedBatches) this.recent.add(batch);
     this.publish();
     for (const { append, result } of accepted) append.resolve(result);
   }
