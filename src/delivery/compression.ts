@@ -17,8 +17,6 @@
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import { zipSync } from "fflate";
-import { compressSync } from "snappy";
 import { invalidArgument } from "./errors.js";
 
 export const s3CompressionFormats = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] as const;
@@ -38,17 +36,21 @@ export async function compressObject(format: S3CompressionFormat, body: Buffer):
       return body;
     case "GZIP":
       return gzipAsync(body);
-    case "ZIP":
+    case "ZIP": {
+      // The codecs load on first use: most servers never need them (snappy is a native addon).
+      const { zipSync } = await import("fflate");
       return Buffer.from(zipSync({ [randomUUID()]: body }));
+    }
     case "Snappy":
-      return Buffer.concat([snappyJavaHeader, ...snappyBlocks(body, false)]);
+      return Buffer.concat([snappyJavaHeader, ...(await snappyBlocks(body, false))]);
     case "HADOOP_SNAPPY":
-      return Buffer.concat(snappyBlocks(body, true));
+      return Buffer.concat(await snappyBlocks(body, true));
   }
 }
 
 /** Each 32 KiB of input as `[input length (Hadoop only)] compressed length, block`, lengths big-endian. */
-function snappyBlocks(body: Buffer, withInputLength: boolean): Buffer[] {
+async function snappyBlocks(body: Buffer, withInputLength: boolean): Promise<Buffer[]> {
+  const { compressSync } = await import("snappy");
   const parts: Buffer[] = [];
   for (let start = 0; start < body.length; start += snappyBlockBytes) {
     const input = body.subarray(start, start + snappyBlockBytes);

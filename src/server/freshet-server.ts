@@ -10,7 +10,6 @@ import { loadCredentialsFile } from "../config/credentials.js";
 import { logStorageDefaults, serverDefaults } from "../config/limits.js";
 import { DeliveryService, type DeliveryServiceOptions } from "../delivery/delivery-service.js";
 import { LocalObjectWriter, type ObjectWriter } from "../delivery/local-objects.js";
-import { S3ObjectWriter } from "../delivery/s3-objects.js";
 import { AwsDispatcher } from "../protocols/aws/dispatch.js";
 import { SigV4Verifier } from "../protocols/aws/sigv4.js";
 import { firehoseService } from "../protocols/firehose/service.js";
@@ -115,7 +114,7 @@ export class FreshetServer {
       const kinesis = kinesisService({ streams, records, consumers, subscriptions, account });
       // Created by the first object written, so a server that delivers nothing leaves nothing behind.
       deliveryDir = options.deliveryDir ?? (settings.inMemory ? join(tmpdir(), `freshet-s3-${randomUUID()}`) : join(settings.dataDir, "s3"));
-      objects = objectDestination(settings, deliveryDir);
+      objects = await objectDestination(settings, deliveryDir);
       delivery = new DeliveryService(storage.metadata, storage.log, clock, objects.writer, {
         ...options.timings?.delivery,
         throughputLimits: settings.limits === "on",
@@ -195,12 +194,14 @@ interface ObjectDestination {
  * Firehose's S3 destination: the configured S3-compatible endpoint, else files under `deliveryDir`. Without an access
  * key the S3 client takes credentials where the AWS SDK looks for them (environment, shared files, instance roles).
  */
-function objectDestination(settings: Settings, deliveryDir: string): ObjectDestination {
+async function objectDestination(settings: Settings, deliveryDir: string): Promise<ObjectDestination> {
   if (settings.s3Endpoint === null) return { writer: new LocalObjectWriter(deliveryDir), release: () => {} };
   const { s3AccessKeyId: accessKeyId, s3SecretAccessKey: secretAccessKey } = settings;
   if ((accessKeyId === null) !== (secretAccessKey === null)) {
     throw new ConfigError("s3AccessKeyId and s3SecretAccessKey are set together, or neither (the AWS SDK's credential chain then applies)");
   }
+  // The S3 client (tens of MiB) loads only when an endpoint is configured.
+  const { S3ObjectWriter } = await import("../delivery/s3-objects.js");
   const writer = new S3ObjectWriter({
     endpoint: settings.s3Endpoint,
     region: settings.s3Region,

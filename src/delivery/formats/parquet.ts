@@ -8,7 +8,6 @@
  * CompressionFormat stays UNCOMPRESSED, the compression being the ParquetSerDe's, inside the file.
  */
 import { gzipSync } from "node:zlib";
-import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types.js";
 import type { GlueTable } from "../../config/config.js";
 import { firehoseLimits, formatConversionDefaults } from "../../config/limits.js";
@@ -99,12 +98,14 @@ export async function convertToParquet(
   const columns = columnsOf(table);
   const rules = rulesOf(settings.deserializer);
   const failed: FailedRecord[] = [];
+  // The writer loads on first use (on the conversion thread): servers that convert nothing never load it.
+  const parquetWriter = await import("hyparquet-writer");
   let file: ParquetFile | null = null;
   let rows: Record<string, unknown>[] = [];
   let rowsInputBytes = 0;
   const writeRowGroup = (): void => {
     if (rows.length === 0) return;
-    file ??= new ParquetFile(columns, settings.serializer);
+    file ??= new ParquetFile(parquetWriter, columns, settings.serializer);
     file.writeRowGroup(rows);
     rows = [];
     rowsInputBytes = 0;
@@ -123,19 +124,23 @@ export async function convertToParquet(
   return { body: file === null ? null : (file as ParquetFile).finish(), failed };
 }
 
+type ParquetWriterModule = typeof import("hyparquet-writer");
+
 /**
  * One Parquet object written a row group at a time, so that only one row group's rows are ever held as objects:
  * a 128 MiB buffer of JSON parsed whole would take several times that in memory.
  */
 class ParquetFile {
-  private readonly output = new ByteWriter();
-  private readonly writer: ParquetWriter;
+  private readonly output: InstanceType<ParquetWriterModule["ByteWriter"]>;
+  private readonly writer: InstanceType<ParquetWriterModule["ParquetWriter"]>;
   private readonly encoding: { encoding?: "PLAIN" };
 
   constructor(
+    { ByteWriter, ParquetWriter }: ParquetWriterModule,
     private readonly columns: readonly HiveField[],
     private readonly serializer: ParquetSerializer,
   ) {
+    this.output = new ByteWriter();
     this.writer = new ParquetWriter({
       writer: this.output,
       schema: parquetSchemaOf(columns),

@@ -8,25 +8,32 @@
  * the KCL treats it.
  */
 import { createHash } from "node:crypto";
-import protobuf from "protobufjs";
+import type { Type } from "protobufjs";
 import type { DeliveryRecord, ProcessingOutcome } from "../pipeline.js";
 
 const magic = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const digestBytes = 16;
 
-const tagType = new protobuf.Type("Tag")
-  .add(new protobuf.Field("key", 1, "string", "required"))
-  .add(new protobuf.Field("value", 2, "string"));
-const userRecordType = new protobuf.Type("Record")
-  .add(new protobuf.Field("partition_key_index", 1, "uint64", "required"))
-  .add(new protobuf.Field("explicit_hash_key_index", 2, "uint64"))
-  .add(new protobuf.Field("data", 3, "bytes", "required"))
-  .add(new protobuf.Field("tags", 4, "Tag", "repeated"));
-const aggregatedRecordType = new protobuf.Type("AggregatedRecord")
-  .add(new protobuf.Field("partition_key_table", 1, "string", "repeated"))
-  .add(new protobuf.Field("explicit_hash_key_table", 2, "string", "repeated"))
-  .add(new protobuf.Field("records", 3, "Record", "repeated"));
-new protobuf.Root().add(tagType).add(userRecordType).add(aggregatedRecordType).resolveAll();
+/** The KPL's protobuf messages, declared on first use: protobufjs loads only for streams that read Kinesis. */
+let aggregatedRecordType: Promise<Type> | null = null;
+
+function aggregatedRecordMessage(): Promise<Type> {
+  aggregatedRecordType ??= import("protobufjs").then(({ default: protobuf }) => {
+    const tag = new protobuf.Type("Tag").add(new protobuf.Field("key", 1, "string", "required")).add(new protobuf.Field("value", 2, "string"));
+    const userRecord = new protobuf.Type("Record")
+      .add(new protobuf.Field("partition_key_index", 1, "uint64", "required"))
+      .add(new protobuf.Field("explicit_hash_key_index", 2, "uint64"))
+      .add(new protobuf.Field("data", 3, "bytes", "required"))
+      .add(new protobuf.Field("tags", 4, "Tag", "repeated"));
+    const aggregatedRecord = new protobuf.Type("AggregatedRecord")
+      .add(new protobuf.Field("partition_key_table", 1, "string", "repeated"))
+      .add(new protobuf.Field("explicit_hash_key_table", 2, "string", "repeated"))
+      .add(new protobuf.Field("records", 3, "Record", "repeated"));
+    new protobuf.Root().add(tag).add(userRecord).add(aggregatedRecord).resolveAll();
+    return aggregatedRecord;
+  });
+  return aggregatedRecordType;
+}
 
 interface AggregatedRecord {
   partition_key_table: string[];
@@ -34,11 +41,17 @@ interface AggregatedRecord {
 }
 
 export async function deaggregateKplRecords(records: readonly DeliveryRecord[]): Promise<ProcessingOutcome> {
-  return { delivered: records.flatMap(deaggregate), failed: [] };
+  if (!records.some((record) => isAggregate(record.data))) return { delivered: [...records], failed: [] };
+  const message = await aggregatedRecordMessage();
+  return { delivered: records.flatMap((record) => deaggregate(record, message)), failed: [] };
 }
 
-function deaggregate(record: DeliveryRecord): DeliveryRecord[] {
-  const aggregate = decode(record.data);
+function isAggregate(data: Buffer): boolean {
+  return data.length >= magic.length + digestBytes && data.subarray(0, magic.length).equals(magic);
+}
+
+function deaggregate(record: DeliveryRecord, message: Type): DeliveryRecord[] {
+  const aggregate = decode(record.data, message);
   if (aggregate === null || record.kinesis === undefined) return [record];
   const kinesis = record.kinesis;
   const userRecords: DeliveryRecord[] = [];
@@ -55,13 +68,13 @@ function deaggregate(record: DeliveryRecord): DeliveryRecord[] {
   return userRecords;
 }
 
-function decode(data: Buffer): AggregatedRecord | null {
-  if (data.length < magic.length + digestBytes || !data.subarray(0, magic.length).equals(magic)) return null;
+function decode(data: Buffer, type: Type): AggregatedRecord | null {
+  if (!isAggregate(data)) return null;
   const message = data.subarray(magic.length, data.length - digestBytes);
   const digest = data.subarray(data.length - digestBytes);
   if (!createHash("md5").update(message).digest().equals(digest)) return null;
   try {
-    return aggregatedRecordType.toObject(aggregatedRecordType.decode(message), { arrays: true }) as AggregatedRecord;
+    return type.toObject(type.decode(message), { arrays: true }) as AggregatedRecord;
   } catch {
     return null;
   }

@@ -6,7 +6,6 @@
  * through one call as a JSON array, each under its own `try`; a record that is not JSON, whose query fails, or
  * whose keys are not all strings or numbers fails alone (DynamicPartitioning.MetadataExtractionFailed).
  */
-import { raw as runJq } from "jq-wasm";
 import type { Clock } from "../../util/clock.js";
 import { type DeliveryRecord, type FailedRecord, failedOnce, type Processor } from "../pipeline.js";
 
@@ -40,6 +39,8 @@ async function extract(records: readonly DeliveryRecord[], filter: string): Prom
   const extractions: Extraction[] = texts.map((text) => (isJson(text) ? { keys: {} } : { error: "Non JSON record provided" }));
   const jsonIndexes = extractions.flatMap((extraction, i) => ("keys" in extraction ? [i] : []));
   if (jsonIndexes.length === 0) return extractions;
+  // jq (WebAssembly) loads on first use: most servers never need it.
+  const { raw: runJq } = await import("jq-wasm");
   let results: unknown[];
   try {
     results = JSON.parse(await runJq(`[${jsonIndexes.map((i) => texts[i]).join(",")}]`, filter, ["-c"])) as unknown[];
