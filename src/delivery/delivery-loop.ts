@@ -162,18 +162,28 @@ export class DeliveryLoop {
       maxBytes: Math.max(1, Math.min(this.readRoom(), this.readAheadBytes() - this.bufferedBytes)),
     });
     if (read.records.length > 0) {
+      // Nothing is buffered until the read is wholly processed and its failures are written: if either throws, the
+      // same records are read again, and must not be in a buffer twice.
       const records = read.records.map(deliveryRecordOf);
-      if (this.plan.sourceBackup !== null) for (const record of records) this.buffer(sourceBackupKey, record);
       const outcome = await this.plan.process(records, this.stopping.signal);
       const failed: FailedRecord[] = [...outcome.failed];
+      const routed: Array<[string, DeliveryRecord]> = [];
+      const opened = new Set<string>();
       for (const record of outcome.delivered) {
         const partition = this.plan.partitionOf(record);
-        if (typeof partition !== "string") failed.push(partition);
-        else if (!this.buffers.has(partition) && this.partitionCount() >= this.plan.maxPartitions) failed.push(this.plan.partitionLimitExceeded(record));
-        else this.buffer(partition, record);
+        if (typeof partition !== "string") {
+          failed.push(partition);
+        } else if (!this.buffers.has(partition) && !opened.has(partition) && this.partitionCount() + opened.size >= this.plan.maxPartitions) {
+          failed.push(this.plan.partitionLimitExceeded(record));
+        } else {
+          if (!this.buffers.has(partition)) opened.add(partition);
+          routed.push([partition, record]);
+        }
       }
       // Failures are written before anything can move the checkpoint past them.
       if (failed.length > 0) await this.plan.writeFailures(failed, this.stopping.signal);
+      if (this.plan.sourceBackup !== null) for (const record of records) this.buffer(sourceBackupKey, record);
+      for (const [partition, record] of routed) this.buffer(partition, record);
     }
     this.readOffset = read.nextOffset;
     await this.moveCheckpoint();

@@ -173,3 +173,35 @@ test("ingest quota: 2,000 calls per second per stream; the 2,001st call fails wh
   assert.ok((await service.putRecords(ref, [Buffer.from("x")]))[0]!.ok, "the bucket refills continuously");
   await service.stop();
 });
+
+test("a failed error-output write reads the same records again without buffering any of them twice", async () => {
+  const clock = new ManualClock();
+  const writer = new FlakyWriter(1);
+  const service = new DeliveryService(new MemoryMetadataStore(), new MemoryLogStore(clock), clock, writer, { retryDelayMs: 0 });
+  await service.start();
+  const ref = { region: "us-east-1", name: "partitioned" };
+  await service.create(ref, {
+    destination: s3Destination({
+      prefix: "k=!{partitionKeyFromQuery:k}/",
+      errorOutputPrefix: "errors/",
+      sizeInMBs: 64,
+      intervalInSeconds: 60,
+      dynamicPartitioning: { enabled: true, retryDurationInSeconds: 300 },
+      processing: {
+        enabled: true,
+        processors: [{ type: "MetadataExtraction", metadataExtractionQuery: "{k:.k}", jsonParsingEngine: "JQ-1.6", parameters: [] }],
+      },
+    }),
+    tags: {},
+  });
+  await service.putRecords(ref, ['{"k":"a","n":1}', "not json", '{"k":"b","n":2}'].map((text) => Buffer.from(text)));
+  await service.whenIdle();
+  clock.advance(60_000);
+  await service.whenIdle();
+  const written = new Map(writer.objects.map(({ key, body }) => [key.slice(0, key.indexOf("/")), String(body)]));
+  assert.equal(writer.attempts, 4, "the error output failed once, then it and both partitions were written");
+  assert.equal(written.get("k=a"), '{"k":"a","n":1}');
+  assert.equal(written.get("k=b"), '{"k":"b","n":2}');
+  assert.match(written.get("errors") ?? "", /"errorMessage":"Non JSON record provided"/);
+  await service.stop();
+});
