@@ -99,71 +99,77 @@ export async function convertToParquet(
   const rules = rulesOf(settings.deserializer);
   const failed: FailedRecord[] = [];
   // The writer loads on first use (on the conversion thread): servers that convert nothing never load it.
-  const parquetWriter = await import("hyparquet-writer");
-  let file: ParquetFile | null = null;
-  let rows: Record<string, unknown>[] = [];
-  let rowsInputBytes = 0;
-  const writeRowGroup = (): void => {
-    if (rows.length === 0) return;
-    file ??= new ParquetFile(parquetWriter, columns, settings.serializer);
-    file.writeRowGroup(rows);
-    rows = [];
-    rowsInputBytes = 0;
-  };
+  const file = new ParquetFile(await import("hyparquet-writer"), columns, settings.serializer);
   for (const record of records) {
     try {
-      rows.push(...jsonDocuments(record.data).map((document) => rowOf(document, columns, rules)));
-      rowsInputBytes += record.data.length;
+      file.add(jsonDocuments(record.data).map((document) => rowOf(document, columns, rules)), record.data.length);
     } catch (error) {
       if (!(error instanceof ConversionFailure)) throw error;
       failed.push(failureOf(record, error, settings, now));
     }
-    if (rowsInputBytes >= formatConversionDefaults.rowGroupInputBytes) writeRowGroup();
   }
-  writeRowGroup();
-  return { body: file === null ? null : (file as ParquetFile).finish(), failed };
+  return { body: file.finish(), failed };
 }
 
 type ParquetWriterModule = typeof import("hyparquet-writer");
 
 /**
- * One Parquet object written a row group at a time, so that only one row group's rows are ever held as objects:
- * a 128 MiB buffer of JSON parsed whole would take several times that in memory.
+ * One Parquet object written a row group per `formatConversionDefaults.rowGroupInputBytes` of JSON, so that only one
+ * row group's rows are ever held as objects: a 128 MiB buffer of JSON parsed whole would take several times that.
  */
 class ParquetFile {
-  private readonly output: InstanceType<ParquetWriterModule["ByteWriter"]>;
-  private readonly writer: InstanceType<ParquetWriterModule["ParquetWriter"]>;
+  private output: InstanceType<ParquetWriterModule["ByteWriter"]> | null = null;
+  private writer: InstanceType<ParquetWriterModule["ParquetWriter"]> | null = null;
+  private rows: Record<string, unknown>[] = [];
+  private rowsInputBytes = 0;
   private readonly encoding: { encoding?: "PLAIN" };
 
   constructor(
-    { ByteWriter, ParquetWriter }: ParquetWriterModule,
+    private readonly parquetWriter: ParquetWriterModule,
     private readonly columns: readonly HiveField[],
     private readonly serializer: ParquetSerializer,
   ) {
-    this.output = new ByteWriter();
-    this.writer = new ParquetWriter({
-      writer: this.output,
-      schema: parquetSchemaOf(columns),
-      codec: serializer.compression ?? formatConversionDefaults.parquetCompression,
-      compressors: { GZIP: (input) => gzipSync(input) },
-      createdBy: "Freshet (hyparquet-writer)",
-    });
     const dictionary = serializer.enableDictionaryCompression ?? formatConversionDefaults.enableDictionaryCompression;
     this.encoding = dictionary ? {} : { encoding: "PLAIN" };
   }
 
-  writeRowGroup(rows: readonly Record<string, unknown>[]): void {
+  /** A record's rows, made from `inputBytes` of JSON. */
+  add(rows: readonly Record<string, unknown>[], inputBytes: number): void {
+    this.rows.push(...rows);
+    this.rowsInputBytes += inputBytes;
+    if (this.rowsInputBytes >= formatConversionDefaults.rowGroupInputBytes) this.writeRowGroup();
+  }
+
+  /** The object, or null when no record made a row. */
+  finish(): Buffer | null {
+    this.writeRowGroup();
+    if (this.writer === null || this.output === null) return null;
+    void this.writer.finish();
+    return Buffer.from(this.output.getBuffer());
+  }
+
+  private writeRowGroup(): void {
+    if (this.rows.length === 0) return;
+    if (this.writer === null) {
+      const { ByteWriter, ParquetWriter } = this.parquetWriter;
+      this.output = new ByteWriter();
+      this.writer = new ParquetWriter({
+        writer: this.output,
+        schema: parquetSchemaOf(this.columns),
+        codec: this.serializer.compression ?? formatConversionDefaults.parquetCompression,
+        compressors: { GZIP: (input) => gzipSync(input) },
+        createdBy: "Freshet (hyparquet-writer)",
+      });
+    }
+    const rows = this.rows;
     const columnData: ColumnSource[] = this.columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]), ...this.encoding }));
     void this.writer.write({
       columnData,
       rowGroupSize: rows.length,
       pageSize: this.serializer.pageSizeBytes ?? formatConversionDefaults.parquetPageSizeBytes,
     });
-  }
-
-  finish(): Buffer {
-    void this.writer.finish();
-    return Buffer.from(this.output.getBuffer());
+    this.rows = [];
+    this.rowsInputBytes = 0;
   }
 }
 
