@@ -1,7 +1,7 @@
 /**
  * What flows through a Firehose stream's delivery, stage by stage:
  *
- *   log → SourceRecord → processors → DeliveryRecord (partitioned, buffered) → encoded object → destination
+ *   log → DeliveryRecord → processors → DeliveryRecord (partitioned, buffered) → encoded object → destination
  *
  * and, off to the side, FailedRecords that end up under the destination's error output prefix (or the HTTP
  * endpoint's S3 backup), in the JSON-lines format AWS writes for each failure kind.
@@ -12,19 +12,9 @@ export interface KinesisRecordMetadata {
   readonly shardId: string;
   readonly partitionKey: string;
   readonly sequenceNumber: string;
-  /** Set for records taken out of a KPL aggregate by RecordDeAggregation. */
+  /** Set for user records taken out of a KPL aggregate (de-aggregated for Kinesis sources). */
   readonly subsequenceNumber?: number;
   readonly approximateArrivalTimestamp: number;
-}
-
-/** A record as read from the Firehose stream's log. */
-export interface SourceRecord {
-  /** Offset in the stream's log: the delivery checkpoint moves past it once every record made from it is out. */
-  readonly offset: number;
-  /** When Firehose accepted it (ms since the epoch): approximateArrivalTimestamp, and the time object keys use. */
-  readonly arrivedAt: number;
-  readonly data: Buffer;
-  readonly kinesis?: KinesisRecordMetadata;
 }
 
 /** Dynamic partitioning keys, kept apart by where they came from, as the prefix names them. */
@@ -35,9 +25,11 @@ export interface PartitionKeys {
   readonly lambda?: Readonly<Record<string, string>>;
 }
 
-/** A record on its way to the destination, after processing. */
+/** A record on its way from the stream's log to the destination, through the processors. */
 export interface DeliveryRecord {
+  /** Offset in the stream's log: the checkpoint passes it once every record made from it is delivered or failed. */
   readonly offset: number;
+  /** When it arrived (ms since the epoch; a Kinesis source's ApproximateArrivalTimestamp): object keys use it. */
   readonly arrivedAt: number;
   readonly data: Buffer;
   /** The keys MetadataExtraction or a Lambda returned, for `!{partitionKeyFrom…:key}`; null without dynamic partitioning. */
