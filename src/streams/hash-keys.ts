@@ -11,9 +11,19 @@ export interface HashKeyRange {
   readonly end: bigint;
 }
 
-export function hashKeyOf(partitionKey: string): bigint {
+/**
+ * A hash key as 32 lowercase hex digits. Routing compares these as strings, which order as the numbers do, so that
+ * the hot path never makes a BigInt.
+ */
+export type HashKeyHex = string;
+
+export function hashKeyOf(partitionKey: string): HashKeyHex {
   // One-shot hashing: every record of every put takes this path, and a Hash object per key costs twice as much.
-  return BigInt(`0x${hash("md5", partitionKey, "hex")}`);
+  return hash("md5", partitionKey, "hex");
+}
+
+export function hashKeyHex(hashKey: bigint): HashKeyHex {
+  return hashKey.toString(16).padStart(32, "0");
 }
 
 /** CreateStream's even split: each shard gets floor(2^128 / n) keys, the last one the remainder. */

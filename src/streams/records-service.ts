@@ -4,7 +4,7 @@
 import { kinesisLimits } from "../config/limits.js";
 import type { StoredRecord } from "../storage/log-store.js";
 import { expiredIterator, invalidArgument, resourceNotFound, throughputExceeded, validation } from "./errors.js";
-import { hashKeyOf, maxHashKey } from "./hash-keys.js";
+import { type HashKeyHex, hashKeyHex, hashKeyOf, maxHashKey } from "./hash-keys.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
 import { parseSequenceNumber, shardSequenceNumbers } from "./sequence-numbers.js";
 import { decodeShardIterator, encodeShardIterator } from "./shard-iterators.js";
@@ -263,12 +263,12 @@ export class RecordsService {
   }
 }
 
-function explicitHashKey(text: string): bigint {
+function explicitHashKey(text: string): HashKeyHex {
   const value = BigInt(text);
   if (value < 0n || value > maxHashKey) {
     throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${text}`);
   }
-  return value;
+  return hashKeyHex(value);
 }
 
 /** A shard's stored records as the API returns them. */

@@ -8,7 +8,7 @@ import type { MetadataStore } from "../storage/metadata-store.js";
 import type { Clock } from "../util/clock.js";
 import { Gate } from "../util/gate.js";
 import { resourceNotFound } from "./errors.js";
-import { type HashKeyRange } from "./hash-keys.js";
+import { type HashKeyHex, hashKeyHex } from "./hash-keys.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
 import { TokenBucket } from "../util/token-bucket.js";
 
@@ -19,9 +19,10 @@ export interface StreamRef {
   readonly name: string;
 }
 
-export interface OpenShardRoute {
+interface OpenShardRoute {
   readonly shard: ShardRecord;
-  readonly range: HashKeyRange;
+  /** The shard's StartingHashKey, as routing compares it. */
+  readonly startHex: HashKeyHex;
 }
 
 /** Per-shard throughput state; lives as long as the process. */
@@ -35,7 +36,7 @@ export interface ShardThroughput {
 /** A stream as the services use it: its record plus in-memory state derived from it. */
 export class LiveStream {
   /** Open shards sorted by starting hash key, for routing. */
-  readonly routes: OpenShardRoute[];
+  private readonly routes: OpenShardRoute[];
   private readonly throughput = new Map<number, ShardThroughput>();
 
   constructor(
@@ -46,8 +47,8 @@ export class LiveStream {
   ) {
     this.routes = record.shards
       .filter(isOpen)
-      .map((shard) => ({ shard, range: { start: BigInt(shard.startingHashKey), end: BigInt(shard.endingHashKey) } }))
-      .sort((a, b) => (a.range.start < b.range.start ? -1 : 1));
+      .map((shard) => ({ shard, startHex: hashKeyHex(BigInt(shard.startingHashKey)) }))
+      .sort((a, b) => (a.startHex < b.startHex ? -1 : 1));
   }
 
   get ref(): StreamRef {
@@ -55,12 +56,12 @@ export class LiveStream {
   }
 
   /** The open shard owning a hash key. Open shards always cover the whole key space. */
-  route(hashKey: bigint): ShardRecord {
+  route(hashKey: HashKeyHex): ShardRecord {
     let low = 0;
     let high = this.routes.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >>> 1;
-      if (this.routes[mid]!.range.start <= hashKey) low = mid;
+      if (this.routes[mid]!.startHex <= hashKey) low = mid;
       else high = mid - 1;
     }
     return this.routes[low]!.shard;

@@ -12,6 +12,7 @@
  *
  * Members not in the shape are dropped, as AWS ignores unknown members.
  */
+import { decodeStrictBase64 } from "./base64.js";
 import { AwsError } from "./errors.js";
 
 interface Common {
@@ -160,9 +161,9 @@ function convertBlob(value: unknown, format: WireFormat): Buffer {
         `'${value}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${value.length}`,
       );
     }
-    const bytes = Buffer.from(value, "base64");
-    // The round trip is the fast check on the hot path; only a failure looks for which message AWS would give.
-    if (bytes.toString("base64") === value) return bytes;
+    const bytes = decodeStrictBase64(value);
+    // Only a failure looks for which message AWS would give.
+    if (bytes !== null) return bytes;
     const invalid = /[^A-Za-z0-9+/=]|=[^=]/.exec(value);
     if (invalid !== null) throw typeError(`'${value}' can not be converted to a Blob: Invalid Base64 character: '${invalid[0][0]}'`);
     throw typeError(`'${value}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`);
