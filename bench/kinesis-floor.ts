@@ -12,6 +12,7 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { serverDefaults } from "../src/config/limits.js";
 
 const h2 = process.argv.includes("--h2");
 const shardId = "shardId-000000000000";
@@ -108,7 +109,14 @@ function handle(request: IncomingMessage | Http2ServerRequest, response: ServerR
   });
 }
 
-const server = h2 ? createHttp2Server(handle) : createHttp1Server({ keepAliveTimeout: 60_000 }, handle);
+function createFloorHttp2Server(): ReturnType<typeof createHttp2Server> {
+  // The same flow-control windows as Freshet's, so that the two HTTP/2 runs differ only in what the server does.
+  const server = createHttp2Server({ settings: { initialWindowSize: serverDefaults.http2StreamWindowBytes } }, handle);
+  server.on("session", (session) => session.setLocalWindowSize(serverDefaults.http2ConnectionWindowBytes));
+  return server;
+}
+
+const server = h2 ? createFloorHttp2Server() : createHttp1Server({ keepAliveTimeout: 60_000 }, handle);
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ msg: "floor listening", port, protocol: h2 ? "h2c" : "http/1.1" })}\n`);
