@@ -31,6 +31,34 @@ describe("throughput limits", async () => {
     assert.equal((await kinesis.send(new PutRecordsCommand({ StreamName: "busy", Records: entries(10) }))).FailedRecordCount, 0);
   });
 
+  it("writes a partly failed PutRecords answer as compact JSON, entries in AWS's member order", async () => {
+    clock.advance(1000);
+    await kinesis.send(new PutRecordsCommand({ StreamName: "busy", Records: entries(500) }));
+    await kinesis.send(new PutRecordsCommand({ StreamName: "busy", Records: entries(400) }));
+    // 100 more fit in this second's 1,000 records; the other 400 fail.
+    const response = await fetch(server.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Kinesis_20131202.PutRecords" },
+      body: JSON.stringify({
+        StreamName: "busy",
+        Records: entries(500).map((entry) => ({ PartitionKey: entry.PartitionKey, Data: entry.Data.toString("base64") })),
+      }),
+    });
+    const text = await response.text();
+    const answer = JSON.parse(text) as { FailedRecordCount: number; Records: Array<Record<string, string>>; EncryptionType: string };
+    assert.equal(text, JSON.stringify(answer));
+    assert.equal(answer.FailedRecordCount, 400);
+    assert.deepEqual(Object.keys(answer), ["FailedRecordCount", "Records", "EncryptionType"]);
+    assert.deepEqual(Object.keys(answer.Records[0]!), ["ShardId", "SequenceNumber"]);
+    assert.equal(answer.Records[99]!.ShardId, "shardId-000000000000");
+    assert.match(answer.Records[99]!.SequenceNumber!, /^49\d{54}$/);
+    assert.deepEqual(answer.Records[100], {
+      ErrorCode: "ProvisionedThroughputExceededException",
+      ErrorMessage: "Rate exceeded for shard shardId-000000000000 in stream busy under account 000000000000.",
+    });
+    assert.equal(answer.EncryptionType, "NONE");
+  });
+
   it("limits writes to 1 MiB per second per shard", async () => {
     clock.advance(1000);
     const big = Buffer.alloc(700 * 1024);

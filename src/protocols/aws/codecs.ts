@@ -19,6 +19,23 @@ export interface AwsCodec {
   encode(value: unknown): Buffer;
 }
 
+const ownJson = Symbol("ownJson");
+
+/**
+ * Gives an output its own JSON writer, which must produce what jsonCodec would: for outputs of hundreds of small
+ * fresh entries (a PutRecords answer), a template built for their shape costs a third of JSON.stringify.
+ */
+export function withOwnJson<T extends object>(value: T, json: (value: T) => string): T {
+  Object.defineProperty(value, ownJson, { value: json, enumerable: false });
+  return value;
+}
+
+function encodeWithOwnJson(value: unknown): Buffer | null {
+  if (typeof value !== "object" || value === null) return null;
+  const json = (value as { [ownJson]?: (value: unknown) => string })[ownJson];
+  return json === undefined ? null : Buffer.from(json(value), "utf8");
+}
+
 export const jsonCodec: AwsCodec = {
   format: "json",
   contentType: "application/x-amz-json-1.1",
@@ -26,7 +43,9 @@ export const jsonCodec: AwsCodec = {
   // than decoding UTF-8 on a multi-MiB PutRecords.
   decode: (body) => JSON.parse(isAscii(body) ? body.toString("latin1") : body.toString("utf8")),
   // Both give the same bytes; each is the faster one on its kind of output.
-  encode: (value) => (carriesLargeBlobs(value) ? encodeJson(value) : Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8")),
+  encode: (value) =>
+    encodeWithOwnJson(value) ??
+    (carriesLargeBlobs(value) ? encodeJson(value) : Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8")),
 };
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });

@@ -1,4 +1,5 @@
 import { kinesisLimits } from "../../../config/limits.js";
+import { withOwnJson } from "../../aws/codecs.js";
 import { resolveStream } from "../../../streams/arns.js";
 import { invalidArgument } from "../../../streams/errors.js";
 import { kinesisAction } from "../define.js";
@@ -41,11 +42,33 @@ export const putRecords = kinesisAction({
     }));
     const results = await records.putRecords(ref, entries, (i) => `records.${i + 1}.member.data`);
     let failed = 0;
-    const wire = results.map((result) => {
+    const wire = results.map((result): PutRecordsResultEntry => {
       if (result.ok) return { ShardId: result.shardId, SequenceNumber: result.sequenceNumber };
       failed++;
       return { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage };
     });
-    return { FailedRecordCount: failed, Records: wire, EncryptionType: streams.stream(ref).record.encryption.type };
+    const output = { FailedRecordCount: failed, Records: wire, EncryptionType: streams.stream(ref).record.encryption.type };
+    return withOwnJson(output, putRecordsJson);
   },
 });
+
+type PutRecordsResultEntry =
+  | { readonly ShardId: string; readonly SequenceNumber: string }
+  | { readonly ErrorCode: string; readonly ErrorMessage: string };
+
+interface PutRecordsOutput {
+  readonly FailedRecordCount: number;
+  readonly Records: readonly PutRecordsResultEntry[];
+  readonly EncryptionType: string;
+}
+
+/** Shard ids and sequence numbers are Freshet's own (letters, digits, '-'): nothing in them needs escaping. */
+function putRecordsJson(output: PutRecordsOutput): string {
+  let json = `{"FailedRecordCount":${output.FailedRecordCount},"Records":[`;
+  for (let i = 0; i < output.Records.length; i++) {
+    const entry = output.Records[i]!;
+    if (i > 0) json += ",";
+    json += "SequenceNumber" in entry ? `{"ShardId":"${entry.ShardId}","SequenceNumber":"${entry.SequenceNumber}"}` : JSON.stringify(entry);
+  }
+  return `${json}],"EncryptionType":${JSON.stringify(output.EncryptionType)}}`;
+}
