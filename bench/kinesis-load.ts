@@ -150,6 +150,11 @@ export interface LatencyResult {
   readonly firstError: string | null;
 }
 
+export interface SubscribeResult extends LatencyResult {
+  /** Each measured PutRecord's own latency, send to response: the part of the event's that the put takes. */
+  readonly putLatenciesMs: number[];
+}
+
 export interface StreamsResult {
   readonly streams: number;
   readonly shards: number;
@@ -389,7 +394,7 @@ async function putRecord(kinesis: KinesisClient, task: PutRecordTask): Promise<L
   return { latenciesMs, errors, firstError };
 }
 
-async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<LatencyResult> {
+async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<SubscribeResult> {
   await ensureStream(kinesis, task.stream, 1);
   const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: task.stream }));
   const { Consumer } = await kinesis.send(
@@ -411,6 +416,7 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<L
   /** Send times by sequence in the data (the first 4 bytes). */
   const sent = new Map<number, number>();
   const latenciesMs: number[] = [];
+  const putLatenciesMs: number[] = [];
   const waiting = new Map<number, () => void>();
   const reader = (async () => {
     for await (const event of EventStream!) {
@@ -438,9 +444,11 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<L
       waiting.set(i, resolve);
       setTimeout(resolve, 5_000).unref();
     });
-    sent.set(i, performance.now());
+    const sentAt = performance.now();
+    sent.set(i, sentAt);
     try {
       await kinesis.send(new PutRecordCommand({ StreamName: task.stream, PartitionKey: "k", Data: data }));
+      if (i >= task.warmup) putLatenciesMs.push(performance.now() - sentAt);
     } catch (error) {
       errors++;
       firstError ??= `${(error as Error).name}: ${(error as Error).message}`;
@@ -456,7 +464,7 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<L
     errors += lost;
     firstError ??= `${lost} records never arrived within 5 s`;
   }
-  return { latenciesMs, errors, firstError };
+  return { latenciesMs, putLatenciesMs, errors, firstError };
 }
 
 async function streams(kinesis: KinesisClient, task: StreamsTask): Promise<StreamsResult> {
