@@ -60,6 +60,7 @@ const modes = {
   full: {
     putWarmupMs: 2_000,
     putMs: 15_000,
+    putRounds: 2,
     readMaxMs: 120_000,
     singleWarmup: 100,
     singleCount: 2_000,
@@ -76,6 +77,7 @@ const modes = {
   quick: {
     putWarmupMs: 200,
     putMs: 1_000,
+    putRounds: 1,
     readMaxMs: 3_000,
     singleWarmup: 20,
     singleCount: 100,
@@ -194,34 +196,55 @@ async function runKinesisSuite(context: BenchContext): Promise<SuiteReport> {
 
   const results: TargetResult[] = [];
   const subscribes: SubscribeSummary[] = [];
-  for (const target of targets) {
-    context.log(`kinesis: ${target.label} …`);
-    const targetStart = performance.now();
-    const dir = join(context.scratchDir, target.id);
-    await mkdir(dir, { recursive: true });
-    const server = await startServer(target.server, {
-      dir,
-      nodeArgs: context.childNodeArgs(`${target.id}-server`),
-      h2: target.http === "h2",
-      shardLimit: mode.streams * shardsPerStream + 100,
-    });
-    try {
-      const result = await runTarget(context, mode, target, server, versions[target.server]);
-      results.push(result);
-      context.log(
-        `kinesis:   PutRecords ${sizes.map((s) => `${s.label} ${integer(result.put[s.id].recordsPerSecond)} records/s`).join(", ")}` +
-          (result.read === null ? "" : `; read-back ${integer(result.read["1k"].recordsPerSecond)} records/s`) +
-          `; PutRecord p99 ${millis(result.single.latency.p99Ms)} ms (${fixed((performance.now() - targetStart) / 1000, 1)} s)`,
+  // Every server stays up through the PutRecords rounds: round by round, in ABBA order, each gets the same load,
+  // so that what the machine does meanwhile (shared disks and CPUs drift) falls on all of them alike.
+  const servers = new Map<string, RunningServer>();
+  try {
+    for (const target of targets) {
+      const dir = join(context.scratchDir, target.id);
+      await mkdir(dir, { recursive: true });
+      servers.set(
+        target.id,
+        await startServer(target.server, {
+          dir,
+          nodeArgs: context.childNodeArgs(`${target.id}-server`),
+          h2: target.http === "h2",
+          shardLimit: mode.streams * shardsPerStream + 100,
+        }),
       );
-      if (target.id === "freshet-h2" || target.id === "kinesis-mock") {
-        context.log(`kinesis: ${target.label}: SubscribeToShard …`);
-        const subscribe = await runSubscribe(context, mode, target, server, versions[target.server]);
-        subscribes.push(subscribe);
-        context.log(`kinesis:   p50 ${millis(subscribe.latency.p50Ms)} ms, p99 ${millis(subscribe.latency.p99Ms)} ms`);
-      }
-    } finally {
-      await server.stop();
     }
+    const puts = new Map<string, Array<StepOutcome[] & { cpuSeconds: number }>>(targets.map((t) => [t.id, []]));
+    for (let round = 0; round < mode.putRounds; round++) {
+      for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+        context.log(`kinesis: PutRecords round ${round + 1} of ${mode.putRounds}: ${target.label} …`);
+        puts.get(target.id)!.push(await runPuts(context, mode, target, servers.get(target.id)!, round));
+      }
+    }
+    for (const target of targets) {
+      context.log(`kinesis: ${target.label} …`);
+      const targetStart = performance.now();
+      const server = servers.get(target.id)!;
+      try {
+        const result = await runTarget(context, mode, target, server, versions[target.server], puts.get(target.id)!);
+        results.push(result);
+        context.log(
+          `kinesis:   PutRecords ${sizes.map((s) => `${s.label} ${integer(result.put[s.id].recordsPerSecond)} records/s`).join(", ")}` +
+            (result.read === null ? "" : `; read-back ${integer(result.read["1k"].recordsPerSecond)} records/s`) +
+            `; PutRecord p99 ${millis(result.single.latency.p99Ms)} ms (${fixed((performance.now() - targetStart) / 1000, 1)} s)`,
+        );
+        if (target.id === "freshet-h2" || target.id === "kinesis-mock") {
+          context.log(`kinesis: ${target.label}: SubscribeToShard …`);
+          const subscribe = await runSubscribe(context, mode, target, server, versions[target.server]);
+          subscribes.push(subscribe);
+          context.log(`kinesis:   p50 ${millis(subscribe.latency.p50Ms)} ms, p99 ${millis(subscribe.latency.p99Ms)} ms`);
+        }
+      } finally {
+        servers.delete(target.id);
+        await server.stop();
+      }
+    }
+  } finally {
+    for (const server of servers.values()) await server.stop();
   }
 
   context.log(`kinesis: Freshet with ${integer(mode.retainedRecords)} records retained …`);
@@ -274,17 +297,18 @@ async function runSequence(context: BenchContext, phase: string, server: Running
   return Object.assign(result.outcomes, { cpuSeconds: result.cpuSeconds });
 }
 
-async function runTarget(
+/** One round of PutRecords at each record size; a slow server in a quick run sends one round of requests only. */
+function runPuts(
   context: BenchContext,
   mode: Mode,
   target: Target,
   server: RunningServer,
-  version: string,
-): Promise<TargetResult> {
-  const common = { endpoint: server.endpoint, http: target.http };
+  round: number,
+): Promise<StepOutcome[] & { cpuSeconds: number }> {
   const oneRound = context.quick && target.slow === true;
   const putSteps: LoadStep[] = sizes.map((size) => ({
-    ...common,
+    endpoint: server.endpoint,
+    http: target.http,
     kind: "put-records",
     stream: `bench-${size.id}`,
     shards: throughputShards,
@@ -296,13 +320,30 @@ async function runTarget(
     durationMs: mode.putMs,
     ...(oneRound ? { maxRecords: concurrency * recordsPerRequest } : {}),
   }));
-  const puts = await runSequence(context, `${target.id}-put`, server, putSteps);
+  return runSequence(context, `${target.id}-put-${round + 1}`, server, putSteps);
+}
+
+async function runTarget(
+  context: BenchContext,
+  mode: Mode,
+  target: Target,
+  server: RunningServer,
+  version: string,
+  putRounds: ReadonlyArray<StepOutcome[] & { cpuSeconds: number }>,
+): Promise<TargetResult> {
+  const common = { endpoint: server.endpoint, http: target.http };
   const put = Object.fromEntries(
-    sizes.map((size, i) => [size.id, summarizePut(puts[i] as StepOutcome<PutRecordsResult>, size.dataBytes)]),
+    sizes.map((size, i) => [
+      size.id,
+      summarizePut(
+        putRounds.map((round) => round[i] as StepOutcome<PutRecordsResult>),
+        size.dataBytes,
+      ),
+    ]),
   ) as Record<SizeId, PutSummary>;
 
   let read: Record<SizeId, ReadSummary> | null = null;
-  let memoryAfterThroughput = puts.at(-1)?.serverMemory ?? null;
+  let memoryAfterThroughput = putRounds.at(-1)?.at(-1)?.serverMemory ?? null;
   const steps: LoadStep[] = [];
   if (target.server !== "floor") {
     for (const size of sizes) {
@@ -354,23 +395,41 @@ async function runTarget(
     memoryAfterThroughput,
     memoryAtEnd: last.serverMemory,
     serverCpuSeconds: last.serverCpuSeconds,
-    loadGeneratorCpuSeconds: puts.cpuSeconds + rest.cpuSeconds,
+    loadGeneratorCpuSeconds: putRounds.reduce((sum, round) => sum + round.cpuSeconds, 0) + rest.cpuSeconds,
   };
 }
 
-function summarizePut(outcome: StepOutcome<PutRecordsResult>, dataBytes: number): PutSummary {
-  const r = outcome.result;
+/** The rounds as one run: records over the time they took, every latency, CPU shares weighted by duration. */
+function summarizePut(rounds: ReadonlyArray<StepOutcome<PutRecordsResult>>, dataBytes: number): PutSummary {
+  const results = rounds.map((round) => round.result);
+  const sum = (of: (r: PutRecordsResult) => number): number => results.reduce((total, r) => total + of(r), 0);
+  const records = sum((r) => r.records);
+  const elapsedMs = sum((r) => r.elapsedMs);
   return {
-    requests: r.requests,
-    records: r.records,
-    recordsPerSecond: perSecond(r.records, r.elapsedMs),
-    megabytesPerSecond: megabytesPerSecond(r.records * dataBytes, r.elapsedMs),
-    latency: summarizeLatencies(r.latenciesMs),
-    errors: r.errors,
-    failedRecords: r.failedRecords,
-    firstError: r.firstError,
-    totalRecords: r.totalRecords,
-    load: outcome.load,
+    requests: sum((r) => r.requests),
+    records,
+    recordsPerSecond: perSecond(records, elapsedMs),
+    megabytesPerSecond: megabytesPerSecond(records * dataBytes, elapsedMs),
+    latency: summarizeLatencies(results.flatMap((r) => r.latenciesMs)),
+    errors: sum((r) => r.errors),
+    failedRecords: sum((r) => r.failedRecords),
+    firstError: results.find((r) => r.firstError !== null)?.firstError ?? null,
+    totalRecords: sum((r) => r.totalRecords),
+    load: weightedLoad(rounds.map((round) => ({ load: round.load, weight: round.result.elapsedMs }))),
+  };
+}
+
+function weightedLoad(parts: ReadonlyArray<{ load: StepLoad | null; weight: number }>): StepLoad | null {
+  const known = parts.filter((part): part is { load: StepLoad; weight: number } => part.load !== null);
+  const total = known.reduce((sum, part) => sum + part.weight, 0);
+  if (known.length === 0 || total === 0) return null;
+  const share = (of: (load: StepLoad) => number): number => known.reduce((sum, part) => sum + of(part.load) * part.weight, 0) / total;
+  return {
+    machineBusy: share((l) => l.machineBusy),
+    server: share((l) => l.server),
+    loadGenerator: share((l) => l.loadGenerator),
+    others: share((l) => l.others),
+    steal: share((l) => l.steal),
   };
 }
 
@@ -769,8 +828,12 @@ function renderMarkdown(
     "",
     `- Each: a stream of ${throughputShards} shards, ${recordsPerRequest} records a request with random ${keyBytes}-character ` +
       `partition keys (8 distinct batches of random data reused), ${concurrency} requests in flight for ` +
-      `${fixed(mode.putMs / 1000, 1)} s after a ${fixed(mode.putWarmupMs / 1000, 1)} s warm-up. Latency is each request's, ` +
-      "from send to response, in the load generator." +
+      `${fixed(mode.putMs / 1000, 1)} s after a ${fixed(mode.putWarmupMs / 1000, 1)} s warm-up` +
+      (mode.putRounds > 1
+        ? `, in ${mode.putRounds} rounds: every server is up from the start and each round runs them one after the other, ` +
+          "in the table's order then reversed (ABBA), so that drift of the machine falls on all alike; the rows sum the rounds"
+        : "") +
+      ". Latency is each request's, from send to response, in the load generator." +
       (quick
         ? ` Quick run: ${targets.filter((t) => t.slow === true).map((t) => t.label).join(", ")} got one round of ` +
           `${concurrency} requests only, without warm-up (its requests take seconds each).`
