@@ -50,6 +50,10 @@ const shardsPerStream = 10;
 const getRecordsLimit = 10_000;
 const disturbingLoad = 0.15;
 
+function isDisturbed(load: StepLoad): boolean {
+  return load.others >= disturbingLoad || load.steal >= disturbingLoad;
+}
+
 const sizes = [
   { id: "1k", label: "1 KiB", dataBytes: 1024 },
   { id: "100b", label: "100 B", dataBytes: 100 },
@@ -101,6 +105,10 @@ interface Target {
   readonly label: string;
   /** So slow that a quick run sends only one round of requests (one per worker, no warm-up) to keep under its budget. */
   readonly slow?: boolean;
+  /** Only the write phases (PutRecords, single PutRecord): for servers that keep nothing worth reading back. */
+  readonly writesOnly?: boolean;
+  /** For a Freshet run other than the default: more `freshet serve` arguments. */
+  readonly freshetArgs?: readonly string[];
 }
 
 /**
@@ -108,11 +116,20 @@ interface Target {
  * do drift) skews their ratio least.
  */
 const targets: readonly Target[] = [
-  { id: "floor-h2", server: "floor", http: "h2", label: "floor, HTTP/2 (h2c)" },
+  { id: "floor-h2", server: "floor", http: "h2", label: "floor, HTTP/2 (h2c)", writesOnly: true },
   { id: "freshet-h2", server: "freshet", http: "h2", label: "Freshet, HTTP/2" },
   { id: "kinesalite", server: "kinesalite", http: "http1", label: "kinesalite, HTTP/1.1" },
-  { id: "floor-http1", server: "floor", http: "http1", label: "floor, HTTP/1.1" },
+  { id: "floor-http1", server: "floor", http: "http1", label: "floor, HTTP/1.1", writesOnly: true },
   { id: "freshet-http1", server: "freshet", http: "http1", label: "Freshet, HTTP/1.1" },
+  // Not durable, so not a contender: it tells the disk's share of the gap to the floor from the server's.
+  {
+    id: "freshet-http1-fsync-never",
+    server: "freshet",
+    http: "http1",
+    label: "Freshet, HTTP/1.1, fsync never (not durable)",
+    writesOnly: true,
+    freshetArgs: ["--fsync", "never"],
+  },
   { id: "kinesis-mock", server: "kinesis-mock", http: "http1", label: "kinesis-mock, HTTP/1.1", slow: true },
 ];
 
@@ -210,6 +227,7 @@ async function runKinesisSuite(context: BenchContext): Promise<SuiteReport> {
           nodeArgs: context.childNodeArgs(`${target.id}-server`),
           h2: target.http === "h2",
           shardLimit: mode.streams * shardsPerStream + 100,
+          ...(target.freshetArgs === undefined ? {} : { freshetArgs: target.freshetArgs }),
         }),
       );
     }
@@ -345,7 +363,7 @@ async function runTarget(
   let read: Record<SizeId, ReadSummary> | null = null;
   let memoryAfterThroughput = putRounds.at(-1)?.at(-1)?.serverMemory ?? null;
   const steps: LoadStep[] = [];
-  if (target.server !== "floor") {
+  if (target.writesOnly !== true) {
     for (const size of sizes) {
       steps.push({
         ...common,
@@ -359,7 +377,7 @@ async function runTarget(
   }
   const readSteps = steps.length;
   steps.push({ ...common, kind: "put-record", stream: "single", dataBytes: 100, warmup: mode.singleWarmup, count: mode.singleCount });
-  if (target.server !== "floor") {
+  if (target.writesOnly !== true) {
     steps.push({
       ...common,
       kind: "streams",
@@ -378,7 +396,7 @@ async function runTarget(
     memoryAfterThroughput = rest[readSteps - 1]?.serverMemory ?? memoryAfterThroughput;
   }
   const singleOutcome = rest[readSteps] as StepOutcome<LatencyResult>;
-  const streamsOutcome = target.server === "floor" ? null : (rest[readSteps + 1] as StepOutcome<StreamsResult>);
+  const streamsOutcome = target.writesOnly === true ? null : (rest[readSteps + 1] as StepOutcome<StreamsResult>);
   const last = rest.at(-1)!;
   return {
     target,
@@ -556,6 +574,7 @@ function ratios(results: readonly TargetResult[]): RatioRow[] {
   const pairs: Array<[string, string]> = [
     ["freshet-h2", "floor-h2"],
     ["freshet-http1", "floor-http1"],
+    ["freshet-http1-fsync-never", "floor-http1"],
     ["freshet-h2", "kinesalite"],
     ["freshet-http1", "kinesalite"],
     ["freshet-h2", "kinesis-mock"],
@@ -597,7 +616,8 @@ function renderMarkdown(
   const loadCell = (load: StepLoad | null): string =>
     load === null
       ? "?"
-      : `${percent(load.server)} / ${percent(load.loadGenerator)} / ${percent(load.others)}${load.others >= disturbingLoad ? " ⚠" : ""}`;
+      : `${percent(load.server)} / ${percent(load.loadGenerator)} / ${percent(load.others)} / ${percent(load.steal)}` +
+        (isDisturbed(load) ? " ⚠" : "");
   const ratioCell = (value: number | null, digits = 2): string => (value === null ? "—" : `${fixed(value, digits)}×`);
   const allRatios = ratios(results);
   const ratio = (f: string, o: string): RatioRow | undefined => allRatios.find((r) => r.freshet === f && r.other === o);
@@ -621,7 +641,7 @@ function renderMarkdown(
   const readRatio = worst([ratio("freshet-h2", "kinesalite")?.read1k, ratio("freshet-http1", "kinesalite")?.read1k]);
   const kinesalite = byId.get("kinesalite");
   const floorHttp1 = byId.get("floor-http1");
-  const freshetRows = results.filter((r) => r.target.server === "freshet");
+  const freshetRows = results.filter((r) => r.target.server === "freshet" && r.target.freshetArgs === undefined);
   const worstFreshetPutP99 = Math.max(...freshetRows.map((r) => r.put["1k"].latency.p99Ms));
   const worstFreshetSingleP99 = Math.max(...freshetRows.map((r) => r.single.latency.p99Ms));
   const maxRestart = retained.restartMs.length === 0 ? null : Math.max(...retained.restartMs);
@@ -691,7 +711,7 @@ function renderMarkdown(
         { title: "p50 ms", align: "right" },
         { title: "p99 ms", align: "right" },
         { title: "Errors", align: "right" },
-        { title: "CPU: server / load gen / other", align: "right" },
+        { title: "CPU: server / load gen / other / stolen", align: "right" },
       ],
       results.map((r) => {
         const p = r.put[sizeId];
@@ -774,7 +794,7 @@ function renderMarkdown(
 
   const disturbed = results.some((r) =>
     [...sizes.map((s) => r.put[s.id].load), ...(r.read === null ? [] : sizes.map((s) => r.read![s.id].load))].some(
-      (load) => load !== null && load.others >= disturbingLoad,
+      (load) => load !== null && isDisturbed(load),
     ),
   );
 
@@ -795,7 +815,10 @@ function renderMarkdown(
     "⚠ These numbers come from a machine with 2 cores shared with other work: the server and the load generator " +
       "compete for the same 2 cores (the SDK client costs about as much CPU as a server), so every throughput here is " +
       "bounded by the pair, and other processes' load adds noise. The CPU columns show the split." +
-      (disturbed ? ` ⚠ in a row marks other processes at ${percent(disturbingLoad)} or more of the CPUs during that phase.` : ""),
+      " Stolen is CPU time the hypervisor gave to other virtual machines while this one wanted it." +
+      (disturbed
+        ? ` ⚠ in a row marks a phase during which other processes, or other virtual machines, took ${percent(disturbingLoad)} or more of the CPUs.`
+        : ""),
     "",
     "### Targets",
     "",
@@ -838,8 +861,8 @@ function renderMarkdown(
         ? ` Quick run: ${targets.filter((t) => t.slow === true).map((t) => t.label).join(", ")} got one round of ` +
           `${concurrency} requests only, without warm-up (its requests take seconds each).`
         : ""),
-    "- CPU: shares of all CPUs' time during the phase used by the server, the load generator and everything else " +
-      "(100% = both cores).",
+    "- CPU: shares of all CPUs' time during the phase used by the server, the load generator and everything else, " +
+      "and stolen by the hypervisor for other virtual machines (100% = both cores).",
     "",
     "### GetRecords read-back",
     "",
@@ -853,14 +876,15 @@ function renderMarkdown(
         { title: "GetRecords calls", align: "right" },
         { title: "Call p50 ms", align: "right" },
         { title: "Call p99 ms", align: "right" },
-        { title: "CPU: server / load gen / other", align: "right" },
+        { title: "CPU: server / load gen / other / stolen", align: "right" },
       ],
       readRows,
     ),
     "",
     `- Everything the PutRecords phases wrote (warm-up included), every shard in parallel from TRIM_HORIZON, ` +
       `GetRecords with Limit ${integer(getRecordsLimit)} until a shard answers empty and caught up; at most ` +
-      `${integer(mode.readMaxMs / 1000)} s (⏱: stopped there). The floor stores nothing and is not read.`,
+      `${integer(mode.readMaxMs / 1000)} s (⏱: stopped there). The floor stores nothing and is not read; ` +
+      "neither is Freshet with fsync never, whose store is the same as the durable one's.",
     "",
     "### Single PutRecord at low load",
     "",
@@ -971,7 +995,7 @@ function renderMarkdown(
         ["Graceful stop (SIGTERM → exit)", `${millis(retained.stopMs)} ms`],
         ["Restart (spawn → listening line)", `${retained.restartMs.map(millis).join(", ")} ms`],
         ["RSS right after restart", retained.memoryAfterRestart.map((m) => mebibytes(m.rssBytes)).join(", ")],
-        ["CPU during the write: server / load gen / other", loadCell(retained.load)],
+        ["CPU during the write: server / load gen / other / stolen", loadCell(retained.load)],
       ],
     ),
   ].join("\n");

@@ -35,7 +35,3 @@ export function evenRanges(count: number, within: HashKeyRange = { start: 0n, en
     end: i === count - 1 ? within.end : within.start + step * BigInt(i + 1) - 1n,
   }));
 }
-
-export function inRange(hashKey: bigint, range: HashKeyRange): boolean {
-  return hashKey >= range.start && hashKey <= range.end;
-}

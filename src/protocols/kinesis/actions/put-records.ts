@@ -1,7 +1,7 @@
 import { kinesisLimits } from "../../../config/limits.js";
-import { withOwnJson } from "../../aws/codecs.js";
 import { resolveStream } from "../../../streams/arns.js";
 import { invalidArgument } from "../../../streams/errors.js";
+import { withOwnJson } from "../../aws/codecs.js";
 import { kinesisAction } from "../define.js";
 import { hashKey, partitionKey, recordData, streamTarget } from "../members.js";
 
