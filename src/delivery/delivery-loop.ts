@@ -17,10 +17,10 @@ import { deliveryDefaults } from "../config/limits.js";
 import type { LogStore, StoredRecord } from "../storage/log-store.js";
 import type { Clock } from "../util/clock.js";
 import type { DeliveryPlan } from "./delivery-plan.js";
+import { LoopWaits } from "./loop-waits.js";
 import type { DeliveryStreamRecord } from "./model.js";
 import { kinesisMetadataOf } from "./kinesis-source.js";
 import type { DeliveryRecord, FailedRecord } from "./pipeline.js";
-import { sleep } from "../util/sleep.js";
 
 export interface DeliveryLoopContext {
   readonly log: LogStore;
@@ -58,11 +58,7 @@ export class DeliveryLoop {
    */
   private readAt = -Infinity;
   private plan: DeliveryPlan;
-  private wake: AbortController | null = null;
-  /** whenIdle() callers that registered before the current pass began: resolved when it parks. */
-  private idleWaiters: Array<() => void> = [];
-  /** whenIdle() callers that registered during the current pass: they need one more pass. */
-  private pendingIdleWaiters: Array<() => void> = [];
+  private readonly waits = new LoopWaits();
   private stopMode: StopMode | null = null;
   /**
    * Aborted when a stop has waited `deliveryDefaults.stopGraceMs` for the last deliveries (at once when abandoning):
@@ -82,11 +78,7 @@ export class DeliveryLoop {
   ) {
     this.readOffset = checkpoint;
     this.plan = context.planFor(stream);
-    this.finished = this.run().finally(() => {
-      for (const resolve of [...this.idleWaiters, ...this.pendingIdleWaiters]) resolve();
-      this.idleWaiters = [];
-      this.pendingIdleWaiters = [];
-    });
+    this.finished = this.run().finally(() => this.waits.settleAll());
   }
 
   /** Takes a changed definition (tags, UpdateDestination); its settings apply from the next decision. */
@@ -94,15 +86,13 @@ export class DeliveryLoop {
     this.stream = stream;
     this.plan = this.context.planFor(stream);
     // A shorter interval or smaller size may make a buffer due now: look again.
-    this.wake?.abort();
+    this.waits.wakeUp();
   }
 
   /** Resolves once the loop has read every record durable at the time of the call and delivered what is due by the clock. */
   whenIdle(): Promise<void> {
     if (this.stopMode !== null) return this.finished;
-    const idle = new Promise<void>((resolve) => this.pendingIdleWaiters.push(resolve));
-    this.wake?.abort();
-    return idle;
+    return this.waits.whenIdle();
   }
 
   /** Graceful: reads what is left, delivers it (one attempt), and ends. */
@@ -110,22 +100,21 @@ export class DeliveryLoop {
     this.stopMode ??= mode;
     if (mode === "abandon") this.stopping.abort();
     else setTimeout(() => this.stopping.abort(), deliveryDefaults.stopGraceMs).unref();
-    this.wake?.abort();
+    this.waits.wakeUp();
     return this.finished;
   }
 
   private async run(): Promise<void> {
     for (;;) {
       if (this.stopMode === "abandon") return;
-      this.idleWaiters.push(...this.pendingIdleWaiters);
-      this.pendingIdleWaiters = [];
+      this.waits.passBegins();
       let atEnd: boolean;
       try {
         atEnd = this.bufferedBytes >= this.readAheadBytes() ? true : await this.readMore();
       } catch (error) {
         if (this.stopMode !== null) return;
         this.fail(error, "reading or processing the stream's records failed; they are read again");
-        await this.pause(this.retryDelay());
+        await this.waits.pause(this.retryDelay());
         continue;
       }
       const due = this.dueBuffer(atEnd);
@@ -136,15 +125,13 @@ export class DeliveryLoop {
           this.fail(error, "delivering to the destination failed; the records stay in the log and are retried");
           // On a graceful stop, give up: the checkpoint did not pass them, so a restart delivers them.
           if (this.stopMode !== null) return;
-          await this.pause(this.retryDelay());
+          await this.waits.pause(this.retryDelay());
         }
         continue;
       }
       if (!atEnd) continue;
       if (this.stopMode === "flush") return;
-      if (this.pendingIdleWaiters.length > 0) continue;
-      for (const resolve of this.idleWaiters) resolve();
-      this.idleWaiters = [];
+      if (!this.waits.settleIfIdle()) continue;
       await this.park(this.nextDeadline());
     }
   }
@@ -301,29 +288,17 @@ export class DeliveryLoop {
 
   /** Waits for an append, the earliest flush deadline, or a wake-up (whenIdle, stop). */
   private async park(dueAt: number | null): Promise<void> {
-    const wake = new AbortController();
-    this.wake = wake;
-    let timer: NodeJS.Timeout | undefined;
-    if (dueAt !== null) {
-      timer = setTimeout(() => wake.abort(), Math.max(0, dueAt - this.context.clock.now()));
-      timer.unref();
-    }
+    const timer = dueAt === null ? undefined : setTimeout(() => this.waits.wakeUp(), Math.max(0, dueAt - this.context.clock.now()));
+    timer?.unref();
     try {
-      if (this.stopMode === null) await this.context.log.waitForAppend(this.stream.logName, 0, this.readOffset, wake.signal);
+      await this.waits.wakeable(async (signal) => {
+        if (this.stopMode === null) await this.context.log.waitForAppend(this.stream.logName, 0, this.readOffset, signal);
+      });
     } catch {
       // Woken, or the log went away (the stream is being deleted): the next pass decides.
     } finally {
       clearTimeout(timer);
-      this.wake = null;
     }
-  }
-
-  /** Waits out a retry delay. whenIdle() callers keep waiting: the loop is not idle until the delivery succeeds. */
-  private async pause(ms: number): Promise<void> {
-    const wake = new AbortController();
-    this.wake = wake;
-    await sleep(ms, wake.signal);
-    this.wake = null;
   }
 }
 

@@ -21,9 +21,9 @@ import { deliveryDefaults } from "../config/limits.js";
 import type { LogStore } from "../storage/log-store.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "../streams/model.js";
 import type { ShardPosition, ShardReader } from "../streams/shard-reader.js";
+import { LoopWaits } from "./loop-waits.js";
 import type { DeliveryStreamRecord } from "./model.js";
 import type { KinesisRecordMetadata } from "./pipeline.js";
-import { sleep } from "../util/sleep.js";
 
 export const sourcePositionsNamespace = "firehose.sourcePositions";
 
@@ -59,9 +59,7 @@ export function kinesisMetadataOf(key: Buffer | null): KinesisRecordMetadata | u
 
 export class KinesisSourcePump {
   private readonly offsets: Map<string, number>;
-  private wake: AbortController | null = null;
-  private idleWaiters: Array<() => void> = [];
-  private pendingIdleWaiters: Array<() => void> = [];
+  private readonly waits = new LoopWaits();
   private stopping = false;
   /** The run is over (stopped, or the source stream is gone): whenIdle() has nothing to wait for. */
   private ended = false;
@@ -77,32 +75,27 @@ export class KinesisSourcePump {
     this.offsets = new Map(Object.entries(positions.offsets));
     this.finished = this.run().finally(() => {
       this.ended = true;
-      for (const resolve of [...this.idleWaiters, ...this.pendingIdleWaiters]) resolve();
-      this.idleWaiters = [];
-      this.pendingIdleWaiters = [];
+      this.waits.settleAll();
     });
   }
 
   /** Resolves once every record durable in the source at the time of the call is on the Firehose stream's log. */
   whenIdle(): Promise<void> {
     if (this.stopping || this.ended) return this.finished;
-    const idle = new Promise<void>((resolve) => this.pendingIdleWaiters.push(resolve));
-    this.wake?.abort();
-    return idle;
+    return this.waits.whenIdle();
   }
 
   /** Ends after the copy under way (its positions committed). */
   stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.abort();
+    this.waits.wakeUp();
     return this.finished;
   }
 
   private async run(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
-      this.idleWaiters.push(...this.pendingIdleWaiters);
-      this.pendingIdleWaiters = [];
+      this.waits.passBegins();
       let pass: { progressed: boolean; source: StreamRecord; reading: ShardPosition[] };
       try {
         pass = await this.pass();
@@ -114,12 +107,10 @@ export class KinesisSourcePump {
           return;
         }
         this.context.onError(this.stream, error, "copying records from the source Kinesis stream failed; retrying");
-        await this.pause(this.context.retryDelayMs);
+        await this.waits.pause(this.context.retryDelayMs);
         continue;
       }
-      if (pass.progressed || this.pendingIdleWaiters.length > 0) continue;
-      for (const resolve of this.idleWaiters) resolve();
-      this.idleWaiters = [];
+      if (pass.progressed || !this.waits.settleIfIdle()) continue;
       await this.park(pass.source, pass.reading);
     }
   }
@@ -178,20 +169,9 @@ export class KinesisSourcePump {
   }
 
   /** Waits for a record in a shard being read, a change to the source stream, or a wake-up (whenIdle, stop). */
-  private async park(source: StreamRecord, reading: readonly ShardPosition[]): Promise<void> {
-    const wake = new AbortController();
-    this.wake = wake;
-    try {
-      if (!this.stopping) await this.context.reader.waitForChange(source, reading, wake.signal);
-    } finally {
-      this.wake = null;
-    }
-  }
-
-  private async pause(ms: number): Promise<void> {
-    const wake = new AbortController();
-    this.wake = wake;
-    await sleep(ms, wake.signal);
-    this.wake = null;
+  private park(source: StreamRecord, reading: readonly ShardPosition[]): Promise<void> {
+    return this.waits.wakeable(async (signal) => {
+      if (!this.stopping) await this.context.reader.waitForChange(source, reading, signal);
+    });
   }
 }
