@@ -8,22 +8,16 @@ import {
   PutRecordCommand,
   UpdateDestinationCommand,
 } from "@aws-sdk/client-firehose";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, makeRecords, readObjects, roleArn } from "../support/firehose.js";
+import { makeRecords, pipelineStart, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 import { awsError } from "../support/kinesis.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
 
 const KiB = 1024;
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const keyPattern = (prefix: string, name: string, time: string, suffix = "", version = 1) =>
   new RegExp(`^${prefix}${name}-${version}-${time}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}${suffix.replace(".", "\\.")}$`);
 
 async function setup(name: string, destination: Record<string, unknown>) {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer({}, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer();
   await firehose.send(
     new CreateDeliveryStreamCommand({
       DeliveryStreamName: name,

@@ -12,13 +12,10 @@ import { gunzipSync } from "node:zlib";
 import { CreateDeliveryStreamCommand, type FirehoseClient, UpdateDestinationCommand } from "@aws-sdk/client-firehose";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultSettings, type Settings } from "../../src/config/config.js";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, jsonLines, putTexts, readObjects, roleArn } from "../support/firehose.js";
+import { jsonLines, pipelineStart, putTexts, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 import { startLambdaFunction } from "../support/lambda-function.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const timeout = 30_000;
 const lambdaArn = "arn:aws:lambda:us-east-1:000000000000:function:transform";
 
@@ -31,10 +28,7 @@ const metadataExtraction = (query: string) => ({
 });
 
 async function setup(settings: Partial<Settings> = {}) {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer(settings, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer(settings);
   const put = (name: string, texts: readonly string[]) => putTexts(firehose, name, texts);
   const flush = async () => {
     clock.advance(60_000);

@@ -10,29 +10,21 @@ import { test } from "node:test";
 import { CreateDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import { CreateStreamCommand, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { defaultSettings } from "../../src/config/config.js";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, jsonLines, readObjects, roleArn } from "../support/firehose.js";
+import { jsonLines, pipelineStart, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 import { kinesisClient } from "../support/kinesis.js";
 import { startLambdaFunction } from "../support/lambda-function.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const lambdaArn = "arn:aws:lambda:us-east-1:000000000000:function:enrich";
 const sourceArn = "arn:aws:kinesis:us-east-1:000000000000:stream/orders";
 
 /** A server with the "orders" Kinesis stream (2 shards) and a Firehose stream reading it through the Lambda at `lambdaUrl`. */
 async function setup(lambdaUrl: string) {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer(
-    { limits: "off", firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambdaUrl } } },
-    clock,
-    undefined,
-    dir,
-  );
+  const { clock, dir, server, firehose } = await startPipelineServer({
+    limits: "off",
+    firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambdaUrl } },
+  });
   const kinesis = kinesisClient(server.endpoint);
-  const firehose = firehoseClient(server.endpoint);
   await kinesis.send(new CreateStreamCommand({ StreamName: "orders", ShardCount: 2 }));
   await firehose.send(
     new CreateDeliveryStreamCommand({

@@ -9,13 +9,10 @@ import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { defaultSettings } from "../../src/config/config.js";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, jsonLines, putTexts, readObjects, roleArn } from "../support/firehose.js";
+import { jsonLines, pipelineStart, putTexts, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 import { startLambdaFunction, type TransformationEvent, type TransformationReply } from "../support/lambda-function.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const timeout = 30_000;
 const lambdaArn = "arn:aws:lambda:us-east-1:000000000000:function:transform";
 
@@ -30,10 +27,9 @@ async function setup(
   destination: Record<string, unknown>,
 ) {
   const lambda = await startLambdaFunction(handle);
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer({ firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambda.url } } }, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer({
+    firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: lambda.url } },
+  });
   await firehose.send(
     new CreateDeliveryStreamCommand({
       DeliveryStreamName: name,
@@ -146,11 +142,10 @@ test("a function that keeps failing: NumberOfRetries more invocations, then the 
     failing.closeAllConnections();
     return new Promise<void>((resolve) => failing.close(() => resolve()));
   });
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
   const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
-  const server = await startServer({ firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: url } } }, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer({
+    firehose: { ...defaultSettings.firehose, lambdaFunctions: { [lambdaArn]: url } },
+  });
   await firehose.send(
     new CreateDeliveryStreamCommand({
       DeliveryStreamName: "broken",

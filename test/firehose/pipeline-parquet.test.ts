@@ -9,12 +9,9 @@ import { after, test } from "node:test";
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultSettings } from "../../src/config/config.js";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, jsonLines, readObjects, roleArn } from "../support/firehose.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
+import { jsonLines, pipelineStart, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const timeout = 30_000;
 
 const duckdb = await DuckDBInstance.create(":memory:");
@@ -41,10 +38,9 @@ const conversion = {
 };
 
 test("JSON records become a Parquet object DuckDB reads; a malformed one goes to format-conversion-failed", { timeout }, async () => {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer({ firehose: { ...defaultSettings.firehose, glueTables: [glueTable] } }, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer({
+    firehose: { ...defaultSettings.firehose, glueTables: [glueTable] },
+  });
   await firehose.send(
     new CreateDeliveryStreamCommand({
       DeliveryStreamName: "to-parquet",

@@ -6,12 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CreateDeliveryStreamCommand, type Processor } from "@aws-sdk/client-firehose";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, partitionedByCustomer, putTexts, readObjects, roleArn } from "../support/firehose.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
+import { partitionedByCustomer, pipelineStart, putTexts, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const timeout = 60_000;
 
 function partitionedDestination(processors: readonly Processor[]) {
@@ -23,10 +20,7 @@ function partitionedDestination(processors: readonly Processor[]) {
 }
 
 async function setup(name: string, processors: readonly Processor[] = []) {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer({}, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer();
   await firehose.send(
     new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: partitionedDestination(processors) }),
   );

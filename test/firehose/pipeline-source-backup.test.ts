@@ -10,20 +10,14 @@ import {
   PutRecordBatchCommand,
   UpdateDestinationCommand,
 } from "@aws-sdk/client-firehose";
-import { ManualClock } from "../support/clock.js";
-import { firehoseClient, readObjects, roleArn } from "../support/firehose.js";
+import { pipelineStart, readObjects, roleArn, startPipelineServer } from "../support/firehose.js";
 import { awsError } from "../support/kinesis.js";
-import { startServer } from "../support/server.js";
-import { tempDir } from "../support/temp-dir.js";
 
-const start = Date.UTC(2026, 0, 1, 13, 4, 5);
+const start = pipelineStart;
 const appendNewline = { Type: "AppendDelimiterToRecord" as const, Parameters: [] };
 
 async function setup(name: string, destination: Record<string, unknown>) {
-  const clock = new ManualClock(start);
-  const dir = await tempDir();
-  const server = await startServer({}, clock, undefined, dir);
-  const firehose = firehoseClient(server.endpoint);
+  const { clock, dir, server, firehose } = await startPipelineServer();
   await firehose.send(
     new CreateDeliveryStreamCommand({
       DeliveryStreamName: name,

@@ -3,7 +3,11 @@ import { join, relative } from "node:path";
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { type ExtendedS3DestinationConfiguration, FirehoseClient, type Processor, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
+import type { Settings } from "../../src/config/config.js";
 import type { S3DestinationRecord } from "../../src/delivery/model.js";
+import { ManualClock } from "./clock.js";
+import { startServer } from "./server.js";
+import { tempDir } from "./temp-dir.js";
 
 /** A real AWS SDK v3 Firehose client for the server. */
 export function firehoseClient(endpoint: string, region = "us-east-1"): FirehoseClient {
@@ -18,6 +22,20 @@ export function firehoseClient(endpoint: string, region = "us-east-1"): Firehose
 }
 
 export const roleArn = "arn:aws:iam::000000000000:role/firehose";
+
+/** Where the pipeline tests' manual clocks start: object keys and prefixes are worded from it. */
+export const pipelineStart = Date.UTC(2026, 0, 1, 13, 4, 5);
+
+/**
+ * The start of a pipeline test: a server on a manual clock at `pipelineStart`, delivering objects under a temporary
+ * directory (`dir`), and a Firehose client for it.
+ */
+export async function startPipelineServer(settings: Partial<Settings> = {}) {
+  const clock = new ManualClock(pipelineStart);
+  const dir = await tempDir();
+  const server = await startServer(settings, clock, undefined, dir);
+  return { clock, dir, server, firehose: firehoseClient(server.endpoint) };
+}
 
 /** Every object under `<dir>/<bucket>/`, as key → bytes, keys sorted (temporary upload files left out). */
 export async function readObjects(dir: string, bucket: string): Promise<Map<string, Buffer>> {
