@@ -43,14 +43,22 @@ export function createHttpHandler(
       send(response, 200, { "content-type": "application/json" }, JSON.stringify(health()));
       return;
     }
-    // Known from the start, so a client that leaves while its call runs is never streamed to.
-    const clientGone = new AbortController();
-    response.once("close", () => clientGone.abort());
+    // Known from the start, so a client that leaves while its call runs is never streamed to. A flag, not an
+    // AbortController: a signal and its abort cost more than a small call's own work, and only streams need one.
+    let clientLeft = false;
+    response.once("close", () => (clientLeft = true));
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
     const answer = await dispatcher.dispatch({ method: request.method ?? "GET", headers: request.headers, url: request.url ?? "/", body });
     if (Buffer.isBuffer(answer.body)) send(response, answer.statusCode, answer.headers, answer.body);
-    else await stream(response, answer.statusCode, answer.headers, answer.body, clientGone.signal, stopping);
+    else await stream(response, answer.statusCode, answer.headers, answer.body, whenGone(response, clientLeft), stopping);
   }
+}
+
+function whenGone(response: HttpResponse, alreadyGone: boolean): AbortSignal {
+  if (alreadyGone) return AbortSignal.abort();
+  const gone = new AbortController();
+  response.once("close", () => gone.abort());
+  return gone.signal;
 }
 
 /** Writes a body as it is produced, waiting for the client to drain; stops when the client goes or `stopping` aborts. */

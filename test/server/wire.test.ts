@@ -94,6 +94,36 @@ describe("wire", async () => {
     assert.equal(response.headers.get("x-amzn-errortype"), "UnknownOperationException");
   });
 
+  it("gives every response its own x-amz-id-2, also past a refill of the pool it is drawn from", async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const response = await post(server.endpoint, "application/x-amz-json-1.1", "Kinesis_20131202.ListStreams", "{}");
+      const id = response.headers.get("x-amz-id-2") ?? "";
+      assert.match(id, /^[A-Za-z0-9+/]{72}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 200);
+  });
+
+  it("takes the region from a presigned URL's credential scope", async () => {
+    const scope = "X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Feu-west-1%2Fkinesis%2Faws4_request";
+    const created = await fetch(`${server.endpoint}/?${scope}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Kinesis_20131202.CreateStream" },
+      body: JSON.stringify({ StreamName: "presigned-region", ShardCount: 1 }),
+    });
+    assert.equal(created.status, 200);
+    const described = await fetch(`${server.endpoint}/?${scope}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Kinesis_20131202.DescribeStreamSummary" },
+      body: JSON.stringify({ StreamName: "presigned-region" }),
+    });
+    const summary = (await described.json()) as { StreamDescriptionSummary: { StreamARN: string } };
+    assert.match(summary.StreamDescriptionSummary.StreamARN, /^arn:aws:kinesis:eu-west-1:/);
+    const elsewhere = await post(server.endpoint, "application/x-amz-json-1.1", "Kinesis_20131202.DescribeStreamSummary", JSON.stringify({ StreamName: "presigned-region" }));
+    assert.equal(elsewhere.status, 400);
+  });
+
   it("refuses requests that are not POST with AWS's AccessDeniedException", async () => {
     const response = await fetch(`${server.endpoint}/some/path`);
     assert.equal(response.status, 403);
