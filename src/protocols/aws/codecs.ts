@@ -25,15 +25,17 @@ const ownJson = Symbol("ownJson");
  * Gives an output its own JSON writer, which must produce what jsonCodec would: for outputs of hundreds of small
  * fresh entries (a PutRecords answer), a template built for their shape costs a third of JSON.stringify.
  */
-export function withOwnJson<T extends object>(value: T, json: (value: T) => string): T {
+export function withOwnJson<T extends object>(value: T, json: (value: T) => string | Buffer): T {
   Object.defineProperty(value, ownJson, { value: json, enumerable: false });
   return value;
 }
 
 function encodeWithOwnJson(value: unknown): Buffer | null {
   if (typeof value !== "object" || value === null) return null;
-  const json = (value as { [ownJson]?: (value: unknown) => string })[ownJson];
-  return json === undefined ? null : Buffer.from(json(value), "utf8");
+  const json = (value as { [ownJson]?: (value: unknown) => string | Buffer })[ownJson];
+  if (json === undefined) return null;
+  const encoded = json(value);
+  return typeof encoded === "string" ? Buffer.from(encoded, "utf8") : encoded;
 }
 
 export const jsonCodec: AwsCodec = {

@@ -2,6 +2,7 @@ import { kinesisLimits } from "../../../config/limits.js";
 import { kinesisAction } from "../define.js";
 import { wireChildShard, wireRecord } from "../descriptions.js";
 import { streamArn, streamId } from "../members.js";
+import { withRecordsJson } from "../records-json.js";
 
 export const getRecords = kinesisAction({
   name: "GetRecords",
@@ -17,11 +18,11 @@ export const getRecords = kinesisAction({
   },
   async handle(input, { records }, { region }) {
     const result = await records.getRecords(region, input.ShardIterator, input.Limit ?? kinesisLimits.getRecordsMaxRecords, input.StreamARN);
-    return {
+    return withRecordsJson({
       Records: result.records.map(wireRecord),
       NextShardIterator: result.nextShardIterator ?? undefined,
       MillisBehindLatest: result.millisBehindLatest,
       ChildShards: result.childShards?.map(wireChildShard),
-    };
+    });
   },
 });

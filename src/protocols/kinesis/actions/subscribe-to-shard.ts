@@ -6,6 +6,7 @@ import { EventStreamOutput } from "../../aws/event-stream.js";
 import { kinesisAction } from "../define.js";
 import { wireChildShard, wireRecord } from "../descriptions.js";
 import { consumerArn, sequenceNumber, shardId, shardIteratorType, streamId } from "../members.js";
+import { withRecordsJson } from "../records-json.js";
 
 export const subscribeToShard = kinesisAction({
   name: "SubscribeToShard",
@@ -36,12 +37,12 @@ export const subscribeToShard = kinesisAction({
       for await (const event of subscription.events(signal)) {
         yield {
           type: "SubscribeToShardEvent",
-          payload: {
+          payload: withRecordsJson({
             Records: event.records.map(wireRecord),
             ContinuationSequenceNumber: event.continuationSequenceNumber ?? undefined,
             MillisBehindLatest: event.millisBehindLatest,
             ChildShards: event.childShards?.map(wireChildShard),
-          },
+          }),
         };
       }
     }, "InternalFailureException");
