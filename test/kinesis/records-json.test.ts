@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { jsonCodec } from "../../src/protocols/aws/codecs.js";
-import { encodeJson } from "../../src/protocols/aws/json-writer.js";
 import { withRecordsJson } from "../../src/protocols/kinesis/records-json.js";
 
 const record = fc.record({
@@ -57,9 +56,7 @@ describe("records JSON", () => {
     it(`writes a ${name} output byte for byte as the generic encoding does`, () => {
       fc.assert(
         fc.property(outputs, (output) => {
-          const written = jsonCodec.encode(withRecordsJson(output));
-          assert.equal(written.toString("utf8"), stringified(output));
-          assert.ok(written.equals(encodeJson(output)));
+          assert.equal(jsonCodec.encode(withRecordsJson(output)).toString("utf8"), stringified(output));
         }),
         { numRuns: 300, seed: 20261122 },
       );

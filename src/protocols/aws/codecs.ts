@@ -9,7 +9,6 @@
  */
 import { isAscii } from "node:buffer";
 import { Decoder, Encoder, Tag } from "cbor-x";
-import { carriesLargeBlobs, encodeJson } from "./json-writer.js";
 
 export interface AwsCodec {
   readonly format: "json" | "cbor";
@@ -44,10 +43,7 @@ export const jsonCodec: AwsCodec = {
   // Bodies are almost always ASCII (base64 data, plain names): checking that and copying bytes as they are is cheaper
   // than decoding UTF-8 on a multi-MiB PutRecords.
   decode: (body) => JSON.parse(isAscii(body) ? body.toString("latin1") : body.toString("utf8")),
-  // Both give the same bytes; each is the faster one on its kind of output.
-  encode: (value) =>
-    encodeWithOwnJson(value) ??
-    (carriesLargeBlobs(value) ? encodeJson(value) : Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8")),
+  encode: (value) => encodeWithOwnJson(value) ?? Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8"),
 };
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
