@@ -18,6 +18,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { type ChildRun, runChild } from "./lib/child.js";
 import { fixed, GiB, integer, markdownTable, mebibytes, megabytesPerSecond, millis, percent, perSecond } from "./lib/format.js";
@@ -881,7 +882,9 @@ function renderMarkdown(
       readRows,
     ),
     "",
-    `- Everything the PutRecords phases wrote (warm-up included), every shard in parallel from TRIM_HORIZON, ` +
+    `- Everything the PutRecords phases wrote (warm-up included), every shard in parallel from TRIM_HORIZON, the ` +
+      `shards split over ${Math.min(availableParallelism(), throughputShards)} threads of the load generator (one per core: ` +
+      "the SDK's parsing of a GetRecords answer, about 30 µs per 1 KiB record, would make one thread the bottleneck), " +
       `GetRecords with Limit ${integer(getRecordsLimit)} until a shard answers empty and caught up; at most ` +
       `${integer(mode.readMaxMs / 1000)} s (⏱: stopped there). The floor stores nothing and is not read; ` +
       "neither is Freshet with fsync never, whose store is the same as the durable one's.",
