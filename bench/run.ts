@@ -7,7 +7,7 @@
  * Suites report numbers; they assert nothing about speed.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ const usage = `usage: npm run bench -- [options]
   --suite NAME     run only this suite (repeatable): ${suites.map((s) => s.name).join(", ")}
   --profile        run every child process under --cpu-prof; profiles go to bench/results/profiles/
   --keep           keep the scratch directory (its path is printed) instead of deleting it
+  --render         run nothing: write each suite's Markdown again from its saved JSON (with --quick: the quick one)
   --help
 `;
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       suite: { type: "string", multiple: true },
       profile: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      render: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -52,6 +54,10 @@ async function main(): Promise<void> {
 
   const projectRoot = findProjectRoot();
   const resultsDir = join(projectRoot, "bench", "results");
+  if (values.render) {
+    for (const suite of selected) await renderAgain(suite, resultsDir, values.quick);
+    return;
+  }
   const profileDir = join(resultsDir, "profiles");
   if (values.profile) await mkdir(profileDir, { recursive: true });
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -83,17 +89,7 @@ async function main(): Promise<void> {
       log(`bench: ${suite.name} (${values.quick ? "quick" : "full"}): ${suite.description}`);
       const report = await suite.run(context);
       const durationMs = Date.now() - startedAt.getTime();
-      const markdown = [
-        `# Freshet benchmark: ${suite.name}${values.quick ? " (quick)" : ""}`,
-        "",
-        runDescription(machine, startedAt, durationMs, scratch.placement, loadAtStart),
-        "",
-        report.markdown,
-        "",
-      ].join("\n");
-      process.stdout.write(markdown);
-      const name = `${suite.name}${values.quick ? "-quick" : ""}-latest`;
-      const files = await writeResults(resultsDir, name, markdown, {
+      const saved: SavedRun = {
         suite: suite.name,
         mode: values.quick ? "quick" : "full",
         startedAt: startedAt.toISOString(),
@@ -102,7 +98,10 @@ async function main(): Promise<void> {
         loadAverageAtStart: loadAtStart,
         machine,
         results: report.data,
-      });
+      };
+      const markdown = runMarkdown(saved, report.markdown);
+      process.stdout.write(markdown);
+      const files = await writeResults(resultsDir, resultsName(suite, values.quick), markdown, saved);
       log(`bench: wrote ${files.map((file) => relative(projectRoot, file)).join(", ")}`);
     }
   } finally {
@@ -111,6 +110,41 @@ async function main(): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** A run as its JSON file keeps it. */
+interface SavedRun {
+  readonly suite: string;
+  readonly mode: "quick" | "full";
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly scratchPlacement: string;
+  readonly loadAverageAtStart: number;
+  readonly machine: MachineInfo;
+  readonly results: unknown;
+}
+
+function resultsName(suite: Suite, quick: boolean): string {
+  return `${suite.name}${quick ? "-quick" : ""}-latest`;
+}
+
+function runMarkdown(run: SavedRun, suiteMarkdown: string): string {
+  return [
+    `# Freshet benchmark: ${run.suite}${run.mode === "quick" ? " (quick)" : ""}`,
+    "",
+    runDescription(run.machine, new Date(run.startedAt), run.durationMs, run.scratchPlacement, run.loadAverageAtStart),
+    "",
+    suiteMarkdown,
+    "",
+  ].join("\n");
+}
+
+async function renderAgain(suite: Suite, resultsDir: string, quick: boolean): Promise<void> {
+  const name = resultsName(suite, quick);
+  if (suite.render === undefined) throw new Error(`suite ${suite.name} cannot render its report again`);
+  const saved = JSON.parse(await readFile(join(resultsDir, `${name}.json`), "utf8")) as SavedRun;
+  await writeResults(resultsDir, name, runMarkdown(saved, suite.render(saved.results, quick)), saved);
+  process.stderr.write(`bench: rendered bench/results/${name}.md again from its JSON\n`);
 }
 
 function runDescription(

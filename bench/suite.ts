@@ -23,4 +23,6 @@ export interface Suite {
   readonly name: string;
   readonly description: string;
   run(context: BenchContext): Promise<SuiteReport>;
+  /** The Markdown of a report again from its saved data (`--render`), e.g. after the report's wording changed. */
+  render?(data: unknown, quick: boolean): string;
 }
