@@ -51,8 +51,9 @@ const shardsPerStream = 10;
 const getRecordsLimit = 10_000;
 const disturbingLoad = 0.15;
 
-function isDisturbed(load: StepLoad): boolean {
-  return load.others >= disturbingLoad || load.steal >= disturbingLoad;
+/** Whether other work or the hypervisor took a large share of the CPUs during a phase (not when unknown). */
+function isDisturbed(load: StepLoad | null): boolean {
+  return load !== null && (load.others >= disturbingLoad || load.steal >= disturbingLoad);
 }
 
 const sizes = [
@@ -665,7 +666,7 @@ function renderMarkdown(
   const judged = (ok: boolean | null, ids: readonly string[], phases: (r: TargetResult) => Array<StepLoad | null>): string => {
     const disturbed = ids.some((id) => {
       const result = byId.get(id);
-      return result !== undefined && phases(result).some((load) => load !== null && isDisturbed(load));
+      return result !== undefined && phases(result).some(isDisturbed);
     });
     return ok === true && disturbed ? "met only with a ⚠ phase among those compared: **not conclusive**" : met(ok);
   };
@@ -817,9 +818,7 @@ function renderMarkdown(
   ]);
 
   const disturbed = results.some((r) =>
-    [...sizes.map((s) => r.put[s.id].load), ...(r.read === null ? [] : sizes.map((s) => r.read![s.id].load))].some(
-      (load) => load !== null && isDisturbed(load),
-    ),
+    [...sizes.map((s) => r.put[s.id].load), ...(r.read === null ? [] : sizes.map((s) => r.read![s.id].load))].some(isDisturbed),
   );
 
   return [
