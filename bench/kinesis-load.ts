@@ -63,11 +63,15 @@ export interface ReadBackTask extends Common {
   readonly maxMs: number;
 }
 
+/**
+ * Latency is measured in the steady state: calls made during the first `warmupMs` (at least one) are not counted,
+ * which is mostly both processes' JIT compiling the call's path (a few thousand calls on this machine).
+ */
 export interface PutRecordTask extends Common {
   readonly kind: "put-record";
   readonly stream: string;
   readonly dataBytes: number;
-  readonly warmup: number;
+  readonly warmupMs: number;
   readonly count: number;
 }
 
@@ -75,7 +79,8 @@ export interface SubscribeTask extends Common {
   readonly kind: "subscribe";
   readonly stream: string;
   readonly dataBytes: number;
-  readonly warmup: number;
+  /** As for PutRecordTask. */
+  readonly warmupMs: number;
   readonly count: number;
   /** Pause between puts, so that each record is alone in its event. */
   readonly gapMs: number;
@@ -427,11 +432,13 @@ async function putRecord(kinesis: KinesisClient, task: PutRecordTask): Promise<L
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
-  for (let i = 0; i < task.warmup + task.count; i++) {
+  const warmupEnd = performance.now() + task.warmupMs;
+  for (let i = 0, measuring = false; latenciesMs.length < task.count; i++) {
     const start = performance.now();
+    measuring ||= i > 0 && start >= warmupEnd;
     try {
       await kinesis.send(new PutRecordCommand({ StreamName: task.stream, PartitionKey: `key-${i % 16}`, Data: data }));
-      if (i >= task.warmup) latenciesMs.push(performance.now() - start);
+      if (measuring) latenciesMs.push(performance.now() - start);
     } catch (error) {
       errors++;
       firstError ??= `${(error as Error).name}: ${(error as Error).message}`;
@@ -465,6 +472,8 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<S
   const latenciesMs: number[] = [];
   const putLatenciesMs: number[] = [];
   const waiting = new Map<number, () => void>();
+  /** The first record whose latency counts: set when the warm-up ends. */
+  let firstMeasured = Infinity;
   const reader = (async () => {
     for await (const event of EventStream!) {
       const records = event.SubscribeToShardEvent?.Records ?? [];
@@ -473,7 +482,7 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<S
         const data = record.Data!;
         const i = Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32BE(0);
         const at = sent.get(i);
-        if (at !== undefined && i >= task.warmup) latenciesMs.push(now - at);
+        if (at !== undefined && i >= firstMeasured) latenciesMs.push(now - at);
         waiting.get(i)?.();
         waiting.delete(i);
       }
@@ -485,7 +494,9 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<S
   const data = randomBytes(Math.max(4, task.dataBytes));
   let errors = 0;
   let firstError: string | null = null;
-  for (let i = 0; i < task.warmup + task.count; i++) {
+  const warmupEnd = performance.now() + task.warmupMs;
+  for (let i = 0; i < firstMeasured + task.count; i++) {
+    if (firstMeasured === Infinity && i > 0 && performance.now() >= warmupEnd) firstMeasured = i;
     data.writeUInt32BE(i, 0);
     const arrived = new Promise<void>((resolve) => {
       waiting.set(i, resolve);
@@ -495,7 +506,7 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<S
     sent.set(i, sentAt);
     try {
       await kinesis.send(new PutRecordCommand({ StreamName: task.stream, PartitionKey: "k", Data: data }));
-      if (i >= task.warmup) putLatenciesMs.push(performance.now() - sentAt);
+      if (i >= firstMeasured) putLatenciesMs.push(performance.now() - sentAt);
     } catch (error) {
       errors++;
       firstError ??= `${(error as Error).name}: ${(error as Error).message}`;

@@ -52,6 +52,11 @@ const getRecordsLimit = 10_000;
 const disturbingLoad = 0.15;
 
 /** Whether other work or the hypervisor took a large share of the CPUs during a phase (not when unknown). */
+/** Latency phases start with calls that are not counted: both processes' JIT compiling the call's path. */
+function warmup(ms: number): string {
+  return `${fixed(ms / 1000)} s of the same calls not counted (JIT warm-up of server and client)`;
+}
+
 function isDisturbed(load: StepLoad | null): boolean {
   return load !== null && (load.others >= disturbingLoad || load.steal >= disturbingLoad);
 }
@@ -68,12 +73,11 @@ const modes = {
     putMs: 15_000,
     putRounds: 2,
     readMaxMs: 120_000,
-    singleWarmup: 100,
+    singleWarmupMs: 5_000,
     singleCount: 2_000,
     streams: 100,
-    subscribeWarmup: 50,
+    subscribeWarmupMs: 5_000,
     subscribeCount: 1_000,
-    slowSubscribeWarmup: 2,
     slowSubscribeCount: 50,
     retainedRecords: 10_000_000,
     retainedDataBytes: 512,
@@ -85,12 +89,11 @@ const modes = {
     putMs: 1_000,
     putRounds: 1,
     readMaxMs: 3_000,
-    singleWarmup: 20,
+    singleWarmupMs: 300,
     singleCount: 100,
     streams: 10,
-    subscribeWarmup: 10,
+    subscribeWarmupMs: 300,
     subscribeCount: 50,
-    slowSubscribeWarmup: 1,
     slowSubscribeCount: 4,
     retainedRecords: 30_000,
     retainedDataBytes: 512,
@@ -390,7 +393,7 @@ async function runTarget(
     }
   }
   const readSteps = steps.length;
-  steps.push({ ...common, kind: "put-record", stream: "single", dataBytes: 100, warmup: mode.singleWarmup, count: mode.singleCount });
+  steps.push({ ...common, kind: "put-record", stream: "single", dataBytes: 100, warmupMs: mode.singleWarmupMs, count: mode.singleCount });
   if (target.writesOnly !== true) {
     steps.push({
       ...common,
@@ -496,7 +499,7 @@ async function runSubscribe(
       kind: "subscribe",
       stream: "fan-out",
       dataBytes: 100,
-      warmup: slow ? mode.slowSubscribeWarmup : mode.subscribeWarmup,
+      warmupMs: mode.subscribeWarmupMs,
       count: slow ? mode.slowSubscribeCount : mode.subscribeCount,
       gapMs: 2,
     },
@@ -925,7 +928,7 @@ function renderMarkdown(
       singleRows,
     ),
     "",
-    `- ${integer(mode.singleCount)} PutRecord calls of 100 B, one at a time (after ${mode.singleWarmup} not counted), one shard.`,
+    `- ${integer(mode.singleCount)} PutRecord calls of 100 B, one at a time, one shard, after ${warmup(mode.singleWarmupMs)}.`,
     "",
     "### SubscribeToShard",
     "",
@@ -956,7 +959,8 @@ function renderMarkdown(
     "",
     `- An enhanced fan-out consumer subscribed at LATEST on a 1-shard stream; PutRecord calls of 100 B one at a time ` +
       `(${integer(mode.subscribeCount)} for Freshet, ${integer(mode.slowSubscribeCount)} for kinesis-mock, whose events ` +
-      "come about once a second), each waiting for its event, then 2 ms: latency from sending the PutRecord to the " +
+      `come about once a second), after ${warmup(mode.subscribeWarmupMs)}; each waits for its event, then 2 ms: ` +
+      "latency from sending the PutRecord to the " +
       "event carrying that record arriving, in the same process; beside it, the PutRecord calls' own latency (send to " +
       "response), which the event's includes: a record is delivered once it is durable, as its put is answered. " +
       "kinesalite does not implement SubscribeToShard or " +
