@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { appendFile, cp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import { EmbeddedLogStore, type EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedded-log-store.js";
 import type { FsyncPolicy } from "../../src/storage/embedded/partition.js";
@@ -446,5 +446,41 @@ describe("embedded log: damage the index cannot be rebuilt past", () => {
     );
     await assert.rejects(store.read(log, 0, damaged.baseOffset, { maxRecords: 1, maxBytes: 1 }), CorruptDataError);
     await store.close();
+  });
+});
+
+describe("embedded log: a create that did not finish", () => {
+  it("removes a log whose manifest was never written, and the name can be created again", async () => {
+    const f = await fixture();
+    const store = await f.open();
+    await store.createLog("unfinished", 3);
+    await store.close();
+    // A crash after the partitions were made but before log.json, which a create writes last.
+    await rm(join(f.dataDir, "logs", "unfinished", "log.json"));
+    const reopened = await f.open();
+    assert.deepEqual(reopened.listLogs(), [log]);
+    assert.ok(f.recovered.some((message) => message.includes("unfinished") && message.includes("did not finish")));
+    await assert.rejects(stat(join(f.dataDir, "logs", "unfinished")), { code: "ENOENT" });
+    await reopened.createLog("unfinished", 2);
+    assert.equal((await reopened.append("unfinished", 1, [record("again")])).baseOffset, 0);
+    await assertReads(reopened, f.expected);
+    await reopened.close();
+  });
+
+  it("opens a partition whose directory was made but not its first segment as empty", async () => {
+    const f = await fixture();
+    const store = await f.open();
+    await store.createLog("two", 2);
+    await store.append("two", 0, [record("kept")]);
+    await store.close();
+    const second = partitionDir(f.dataDir, "two", 1);
+    for (const name of await readdir(second)) await rm(join(second, name));
+    const reopened = await f.open();
+    assert.equal(reopened.partitionCount("two"), 2);
+    assert.deepEqual(values(await readAll(reopened, "two", 0)), ["kept"]);
+    assert.deepEqual(await readAll(reopened, "two", 1), []);
+    assert.equal((await reopened.append("two", 1, [record("first")])).baseOffset, 0);
+    assert.deepEqual(values(await readAll(reopened, "two", 1)), ["first"]);
+    await reopened.close();
   });
 });

@@ -112,9 +112,18 @@ export class EmbeddedLogStore implements LogStore {
     const dir = join(this.root, encodeLogName(log));
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir);
-    await writeFileAtomic(join(dir, manifestFile), JSON.stringify({ name: log, partitionCount, retention }));
-    await fsyncDirectory(this.root);
-    await this.openLog(dir, { name: log, partitionCount, retention });
+    const partitions = await this.openPartitions(log, dir, 0, partitionCount);
+    const state: LogState = { name: log, dir, partitions, retention };
+    try {
+      // The manifest comes last: its presence marks a finished create, and its directory fsync makes the partition
+      // directories' entries durable too.
+      await this.writeManifest(state, partitionCount);
+      await fsyncDirectory(this.root);
+    } catch (error) {
+      await Promise.all(partitions.map((partition) => partition.close()));
+      throw error;
+    }
+    this.logs.set(log, state);
   }
 
   async deleteLog(log: string): Promise<void> {
@@ -138,10 +147,7 @@ export class EmbeddedLogStore implements LogStore {
   async addPartitions(log: string, count: number): Promise<number> {
     const state = this.logs.get(log);
     const first = state.partitions.length;
-    const added: Partition[] = [];
-    for (let n = first; n < first + count; n++) {
-      added.push(await Partition.open(log, n, join(state.dir, String(n)), this.partitionOptions));
-    }
+    const added = await this.openPartitions(log, state.dir, first, count);
     await this.writeManifest(state, first + count);
     state.partitions.push(...added);
     return first;
@@ -200,10 +206,7 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   private async openLog(dir: string, manifest: LogManifest): Promise<void> {
-    const partitions: Partition[] = [];
-    for (let n = 0; n < manifest.partitionCount; n++) {
-      partitions.push(await Partition.open(manifest.name, n, join(dir, String(n)), this.partitionOptions));
-    }
+    const partitions = await this.openPartitions(manifest.name, dir, 0, manifest.partitionCount);
     for (const entry of await readdir(dir)) {
       const n = Number(entry);
       if (Number.isInteger(n) && n >= manifest.partitionCount) {
@@ -212,6 +215,21 @@ export class EmbeddedLogStore implements LogStore {
       }
     }
     this.logs.set(manifest.name, { name: manifest.name, dir, partitions, retention: manifest.retention });
+  }
+
+  /**
+   * Opens (creating where new) partitions `first` … `first + count - 1` side by side: their file work and fsyncs
+   * overlap, which is most of what creating a stream or restarting costs. If any fails, the others are closed again.
+   */
+  private async openPartitions(log: string, dir: string, first: number, count: number): Promise<Partition[]> {
+    const opened = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) => Partition.open(log, first + i, join(dir, String(first + i)), this.partitionOptions)),
+    );
+    const partitions = opened.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+    const failure = opened.find((outcome) => outcome.status === "rejected");
+    if (failure === undefined) return partitions;
+    await Promise.all(partitions.map((partition) => partition.close()));
+    throw failure.reason;
   }
 
   private async writeManifest(state: LogState, partitionCount: number): Promise<void> {

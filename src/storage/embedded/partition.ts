@@ -111,7 +111,8 @@ export class Partition {
 
   /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
   static async open(log: string, partition: number, dir: string, options: PartitionOptions): Promise<Partition> {
-    await mkdir(dir, { recursive: true });
+    const created = (await mkdir(dir, { recursive: true })) !== undefined;
+    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0)], 0, null);
     const names = await readdir(dir);
     const bases = names
       .filter((name) => name.endsWith(logSuffix))
