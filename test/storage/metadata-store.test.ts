@@ -59,3 +59,24 @@ it("journal: rewrites itself when it outgrows its live data, keeping every key",
   assert.ok((await readFile(journalPath)).length === size);
   await reopened.close();
 });
+
+it("journal: concurrent commits are all kept, in the order they were made, across a reopen", async () => {
+  const dataDir = await tempDir();
+  const store = await MetadataJournal.open(dataDir);
+  await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      store.commit([
+        { op: "put", namespace: "n", key: `k${i % 7}`, value: i },
+        { op: "put", namespace: "order", key: "last", value: i },
+      ]),
+    ),
+  );
+  const expected = Array.from({ length: 7 }, (_, k) => [`k${k}`, 49 - ((49 - k) % 7)]);
+  assert.deepEqual(store.list("n"), expected);
+  assert.equal(store.get("order", "last"), 49);
+  await store.close();
+  const reopened = await MetadataJournal.open(dataDir);
+  assert.deepEqual(reopened.list("n"), expected);
+  assert.equal(reopened.get("order", "last"), 49);
+  await reopened.close();
+});

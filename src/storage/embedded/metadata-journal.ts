@@ -8,9 +8,10 @@
  *   4      4     crc      CRC32C of payload
  *   8      n     payload  UTF-8 JSON array of MetadataChange, applied all together
  *
- * A commit is acknowledged after its entry is fdatasync'd. At start, a torn or corrupt last entry (a crash during
- * a commit that was never acknowledged) is cut off. When the journal outgrows its live data it is rewritten as a
- * single entry holding every live key (written to `journal.tmp`, synced, renamed over), so it stays small.
+ * A commit is acknowledged after its entry is fdatasync'd; commits that arrive while one is being written share the
+ * next write and fdatasync. At start, a torn or corrupt last entry (a crash during a commit that was never
+ * acknowledged) is cut off. When the journal outgrows its live data it is rewritten as a single entry holding every
+ * live key (written to `journal.tmp`, synced, renamed over), so it stays small.
  */
 import { crc32c } from "@node-rs/crc32";
 import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
@@ -22,9 +23,17 @@ import { isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
 
 const entryHeaderBytes = 8;
 
+interface QueuedCommit {
+  readonly entry: Buffer;
+  readonly changes: readonly MetadataChange[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class MetadataJournal implements MetadataStore {
   private readonly table = new MetadataTable();
   private serial: Promise<unknown> = Promise.resolve();
+  private queued: QueuedCommit[] = [];
   private closed = false;
   /** Size of the journal right after its last rewrite: the live data, give or take. */
   private compactedBytes: number;
@@ -71,19 +80,38 @@ export class MetadataJournal implements MetadataStore {
   commit(changes: readonly MetadataChange[]): Promise<void> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     const entry = encodeEntry(changes);
-    return this.runSerially(async () => {
-      try {
-        await writeFully(this.handle, [entry], this.fileBytes);
-        await this.handle.datasync();
-      } catch (error) {
-        await this.handle.truncate(this.fileBytes).catch(() => undefined);
-        const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-        throw new StorageIoError(`metadata commit failed: ${code}`, { cause: error });
-      }
-      this.fileBytes += entry.length;
-      this.table.apply(changes);
-      if (this.fileBytes > metadataJournalCompactBytes && this.fileBytes > 2 * this.compactedBytes) await this.compact();
+    return new Promise((resolve, reject) => {
+      this.queued.push({ entry, changes, resolve, reject });
+      if (this.queued.length === 1) void this.runSerially(() => this.writeQueued());
     });
+  }
+
+  /** Group commit: every change set queued while the previous round ran is written and made durable together. */
+  private async writeQueued(): Promise<void> {
+    const round = this.queued;
+    this.queued = [];
+    const entries = round.map((commit) => commit.entry);
+    try {
+      await writeFully(this.handle, entries, this.fileBytes);
+      await this.handle.datasync();
+    } catch (error) {
+      await this.handle.truncate(this.fileBytes).catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      const failure = new StorageIoError(`metadata commit failed: ${code}`, { cause: error });
+      for (const commit of round) commit.reject(failure);
+      return;
+    }
+    for (const commit of round) {
+      this.fileBytes += commit.entry.length;
+      this.table.apply(commit.changes);
+    }
+    try {
+      if (this.fileBytes > metadataJournalCompactBytes && this.fileBytes > 2 * this.compactedBytes) await this.compact();
+    } catch (error) {
+      for (const commit of round) commit.reject(error);
+      return;
+    }
+    for (const commit of round) commit.resolve();
   }
 
   async close(): Promise<void> {
