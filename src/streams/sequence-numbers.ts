@@ -29,7 +29,13 @@ export function formatSequenceNumber(position: RecordPosition): string {
 /** Formats the sequence numbers of one shard's records, its fixed fields formatted once (puts and reads do hundreds). */
 export function shardSequenceNumbers(streamCreatedSeconds: number, partition: number): (offset: number) => string {
   const shardPrefix = version + String(streamCreatedSeconds).padStart(10, "0") + String(partition).padStart(10, "0");
-  return (offset) => shardPrefix + String(offset + 1).padStart(34, "0");
+  // The prefix with the zeros that pad a count of each digit length, made when first needed: then a record's number
+  // is one concatenation (a put formats hundreds, and padStart allocated a padded copy of each).
+  const paddedPrefixes: string[] = [];
+  return (offset) => {
+    const count = String(offset + 1);
+    return (paddedPrefixes[count.length] ??= shardPrefix + "0".repeat(34 - count.length)) + count;
+  };
 }
 
 /** The position a sequence number names, or null if Freshet did not issue it. */
