@@ -62,13 +62,20 @@ interface PutRecordsOutput {
   readonly EncryptionType: string;
 }
 
-/** Shard ids and sequence numbers are Freshet's own (letters, digits, '-'): nothing in them needs escaping. */
-function putRecordsJson(output: PutRecordsOutput): string {
+/**
+ * Shard ids and sequence numbers are Freshet's own (letters, digits, '-'): nothing in them needs escaping, and an
+ * answer without failures is ASCII, so its latin1 bytes are its UTF-8 ones and Buffer copies them without a UTF-8
+ * pass over the whole text. Pieces are joined with `+`, which measured faster here than a template per entry.
+ */
+function putRecordsJson(output: PutRecordsOutput): Buffer {
   let json = `{"FailedRecordCount":${output.FailedRecordCount},"Records":[`;
   for (let i = 0; i < output.Records.length; i++) {
     const entry = output.Records[i]!;
     if (i > 0) json += ",";
-    json += "SequenceNumber" in entry ? `{"ShardId":"${entry.ShardId}","SequenceNumber":"${entry.SequenceNumber}"}` : JSON.stringify(entry);
+    json += "SequenceNumber" in entry
+      ? '{"ShardId":"' + entry.ShardId + '","SequenceNumber":"' + entry.SequenceNumber + '"}'
+      : JSON.stringify(entry);
   }
-  return `${json}],"EncryptionType":${JSON.stringify(output.EncryptionType)}}`;
+  json += '],"EncryptionType":' + JSON.stringify(output.EncryptionType) + "}";
+  return Buffer.from(json, output.FailedRecordCount === 0 ? "latin1" : "utf8");
 }
