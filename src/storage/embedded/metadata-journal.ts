@@ -101,11 +101,11 @@ export class MetadataJournal implements MetadataStore {
       for (const commit of round) commit.reject(failure);
       return;
     }
-    for (const commit of round) {
-      this.fileBytes += commit.entry.length;
-      this.table.apply(commit.changes);
-    }
     try {
+      for (const commit of round) {
+        this.fileBytes += commit.entry.length;
+        this.table.apply(commit.changes);
+      }
       if (this.fileBytes > metadataJournalCompactBytes && this.fileBytes > 2 * this.compactedBytes) await this.compact();
     } catch (error) {
       for (const commit of round) commit.reject(error);
