@@ -9,6 +9,7 @@
  */
 import { isAscii } from "node:buffer";
 import { Decoder, Encoder, Tag } from "cbor-x";
+import { parseJsonBytes } from "./json-bytes.js";
 
 export interface AwsCodec {
   readonly format: "json" | "cbor";
@@ -40,11 +41,26 @@ function encodeWithOwnJson(value: unknown): Buffer | null {
 export const jsonCodec: AwsCodec = {
   format: "json",
   contentType: "application/x-amz-json-1.1",
-  // Bodies are almost always ASCII (base64 data, plain names): checking that and copying bytes as they are is cheaper
-  // than decoding UTF-8 on a multi-MiB PutRecords.
-  decode: (body) => JSON.parse(isAscii(body) ? body.toString("latin1") : body.toString("utf8")),
+  decode: decodeJson,
   encode: (value) => encodeWithOwnJson(value) ?? Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8"),
 };
+
+/**
+ * A body small enough to be one young-generation string goes to JSON.parse, which is fastest there; a bigger one
+ * (a PutRecords of large records) is read from its bytes (json-bytes.ts says why).
+ */
+const largestYoungString = 128 * 1024 - 64;
+
+function decodeJson(body: Buffer): unknown {
+  if (body.length > largestYoungString) {
+    const value = parseJsonBytes(body);
+    if (value === undefined) throw new SyntaxError("the body is not JSON");
+    return value;
+  }
+  // Bodies are almost always ASCII (base64 data, plain names): checking that and copying bytes as they are is cheaper
+  // than decoding UTF-8.
+  return JSON.parse(isAscii(body) ? body.toString("latin1") : body.toString("utf8"));
+}
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
