@@ -7,6 +7,7 @@
  *   log-read    opens a store and reads one log back with store.read
  */
 import { randomBytes } from "node:crypto";
+import { constants, readFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +93,8 @@ export interface FileCallCounts {
   readonly datasync: number;
   readonly writev: number;
   readonly write: number;
+  /** Writes (either kind) through an O_DSYNC descriptor: each is durable when it returns. */
+  readonly durableWrites: number;
 }
 
 export interface ReadResult {
@@ -165,6 +168,7 @@ async function logWrite(task: LogWriteTask): Promise<LogWriteResult> {
     datasync: calls.datasync - callsBefore.datasync,
     writev: calls.writev - callsBefore.writev,
     write: calls.write - callsBefore.write,
+    durableWrites: calls.durableWrites - callsBefore.durableWrites,
   };
 
   const records = run.operations * task.records.recordsPerAppend;
@@ -319,21 +323,42 @@ async function writeFully(handle: FileHandle, buffer: Buffer, position: number):
 
 /**
  * Counts FileHandle.datasync / writev / write calls made in this process (by wrapping the shared prototype), to see
- * how many appends each of the store's write rounds carried. One counter increment per call: no measurable cost.
+ * how many appends each of the store's write rounds carried. A write through a descriptor opened with O_DSYNC is a
+ * sync of its own (the store's fsync "always" uses one for rounds written in one piece); Linux's /proc tells which
+ * descriptors those are, once per handle. One counter increment per call otherwise: no measurable cost.
  */
-async function countFileHandleCalls(): Promise<{ datasync: number; writev: number; write: number }> {
-  const counts = { datasync: 0, writev: 0, write: 0 };
+async function countFileHandleCalls(): Promise<{ datasync: number; writev: number; write: number; durableWrites: number }> {
+  const counts = { datasync: 0, writev: 0, write: 0, durableWrites: 0 };
+  const durable = new WeakMap<object, boolean>();
+  const isDurable = (handle: FileHandle): boolean => {
+    let known = durable.get(handle);
+    if (known === undefined) {
+      const flags = /^flags:\s+([0-7]+)/m.exec(readFdInfo(handle.fd))?.[1];
+      known = flags !== undefined && (Number.parseInt(flags, 8) & (constants.O_DSYNC ?? 0)) !== 0;
+      durable.set(handle, known);
+    }
+    return known;
+  };
   const probe = await open(fileURLToPath(import.meta.url), "r");
-  const prototype = Object.getPrototypeOf(probe) as Record<keyof typeof counts, (...args: unknown[]) => unknown>;
+  const prototype = Object.getPrototypeOf(probe) as Record<"datasync" | "writev" | "write", (...args: unknown[]) => unknown>;
   await probe.close();
   for (const name of ["datasync", "writev", "write"] as const) {
     const original = prototype[name];
-    prototype[name] = function (this: unknown, ...args: unknown[]): unknown {
+    prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
       counts[name]++;
+      if (name !== "datasync" && isDurable(this)) counts.durableWrites++;
       return original.apply(this, args);
     };
   }
   return counts;
+}
+
+function readFdInfo(fd: number): string {
+  try {
+    return readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 function sum(values: readonly number[]): number {

@@ -1,3 +1,8 @@
+import assert from "node:assert/strict";
+import { constants } from "node:fs";
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
 import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
 import { tempDir } from "../support/temp-dir.js";
 import { logStoreCases } from "./log-store.cases.js";
@@ -25,4 +30,44 @@ logStoreCases("embedded, tiny segments", async (clock) => {
       return EmbeddedLogStore.open(options);
     },
   };
+});
+
+describe("embedded: how fsync always reaches the disk", { skip: process.platform !== "linux" }, () => {
+  /** The open flags of this process's descriptors for files ending in `.log` under `dir` (Linux /proc). */
+  async function segmentFileFlags(dir: string): Promise<number[]> {
+    const flags: number[] = [];
+    for (const fd of await readdir("/proc/self/fd")) {
+      const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+      if (!target.startsWith(dir) || !target.endsWith(".log")) continue;
+      const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8");
+      flags.push(Number.parseInt(/^flags:\s+([0-7]+)/m.exec(info)![1]!, 8));
+    }
+    return flags;
+  }
+
+  for (const fsync of ["always", "interval", "never"] as const) {
+    it(`opens active segments ${fsync === "always" ? "also" : "never"} with O_DSYNC under fsync ${fsync}, after creating, rolling and reopening`, async () => {
+      const dataDir = await tempDir();
+      const options = { dataDir, fsync, segmentBytes: 200 };
+      let store = await EmbeddedLogStore.open(options);
+      await store.createLog("s", 2);
+      // Under always, each active segment is open twice: for writes in pieces (then fdatasync), and with O_DSYNC.
+      const check = async (): Promise<void> => {
+        const flags = await segmentFileFlags(dataDir);
+        const durable = flags.filter((flag) => (flag & constants.O_DSYNC) !== 0);
+        assert.equal(flags.length - durable.length, 2, "one plain descriptor per partition");
+        assert.equal(durable.length, fsync === "always" ? 2 : 0);
+      };
+      await check();
+      for (let i = 0; i < 5; i++) await store.append("s", 0, [{ key: null, value: Buffer.alloc(100, i) }]);
+      assert.ok((await readdir(join(dataDir, "logs", "s", "0"))).filter((name) => name.endsWith(".log")).length > 1, "rolled");
+      await check();
+      await store.close();
+      store = await EmbeddedLogStore.open(options);
+      await check();
+      const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000 });
+      assert.equal(read.records.length, 5);
+      await store.close();
+    });
+  }
 });

@@ -9,11 +9,16 @@
  * Writes: appends queue up while a write round runs; the next round writes everything queued and makes it durable
  * with one `fdatasync` (group commit), and only then acknowledges and makes the records readable. Within a round,
  * encoded batches are written in chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU
- * work of encoding overlaps the copy into the page cache. Rounds, rolls, retention and close run one at a time on
+ * work of encoding overlaps the copy into the page cache. Under fsync `always` the active segment is also open with
+ * O_DSYNC where the platform has it, and a round that is one write goes through that descriptor and needs no
+ * fdatasync: one trip to the thread pool instead of two, and each trip costs a context switch each way (on a virtual
+ * machine ~80 µs of CPU, as much as the syscalls). Rounds, rolls, retention and close run one at a time on
  * `serial`, so the file state is only ever changed by one of them.
- * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
+ * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition. A failed
+ * O_DSYNC write is a failed write: everything acknowledged before it was already durable, and its own bytes go.
  */
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logStorageDefaults } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
@@ -112,7 +117,7 @@ export class Partition {
   /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
   static async open(log: string, partition: number, dir: string, options: PartitionOptions): Promise<Partition> {
     const created = (await mkdir(dir, { recursive: true })) !== undefined;
-    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0)], 0, null);
+    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0, options.fsync)], 0, null);
     const names = await readdir(dir);
     const bases = names
       .filter((name) => name.endsWith(logSuffix))
@@ -144,8 +149,7 @@ export class Partition {
           : ((await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null));
       return new Partition(log, partition, dir, options, segments, checkpointedStart, lastTimestamp);
     } catch (error) {
-      await active.logHandle?.close();
-      await active.indexHandle?.close();
+      await active.closeFiles();
       throw error;
     }
   }
@@ -274,10 +278,7 @@ export class Partition {
       const active = this.active;
       if (this.dirty && this.fenced === null) await this.syncActive();
       await active.indexHandle?.datasync();
-      await active.logHandle?.close();
-      await active.indexHandle?.close();
-      active.logHandle = null;
-      active.indexHandle = null;
+      await active.closeFiles();
     });
     this.closed = reason;
     this.recent.clear();
@@ -336,8 +337,8 @@ export class Partition {
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    const startWrite = (): void => {
-      logWrites.push(writeFully(active.logHandle!, unwritten, unwrittenAt));
+    const startWrite = (handle: FileHandle): void => {
+      logWrites.push(writeFully(handle, unwritten, unwrittenAt));
       unwritten = [];
       unwrittenAt += unwrittenBytes;
       unwrittenBytes = 0;
@@ -370,9 +371,12 @@ export class Partition {
       unwritten.push(batch);
       acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
-      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite();
+      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite(active.logHandle!);
     }
-    if (unwritten.length > 0) startWrite();
+    // A round written in one piece is made durable by that write (O_DSYNC); one written in pieces while it was still
+    // being encoded gets one fdatasync after them all, rather than a sync per piece.
+    const durableWrite = logWrites.length === 0 && active.durableLogHandle !== null;
+    if (unwritten.length > 0) startWrite(durableWrite ? active.durableLogHandle! : active.logHandle!);
     if (accepted.length === 0) return;
     try {
       await this.writeToActive(active, logWrites, newEntries);
@@ -388,7 +392,7 @@ export class Partition {
     active.bytesSinceIndexEntry = sinceEntry;
     active.lastBatch = lastBatch;
     this.lastTimestamp = timestamp;
-    if (this.options.fsync === "always") {
+    if (this.options.fsync === "always" && !durableWrite) {
       try {
         await active.logHandle!.datasync();
       } catch (error) {
@@ -456,11 +460,8 @@ export class Partition {
       this.fence(error);
       throw error;
     }
-    const next = await createSegment(this.dir, old.nextOffset);
-    await old.logHandle!.close();
-    await old.indexHandle!.close();
-    old.logHandle = null;
-    old.indexHandle = null;
+    const next = await createSegment(this.dir, old.nextOffset, this.options.fsync);
+    await old.closeFiles();
     this.options.indexCache.touch(old);
     this.segments.push(next);
     this.durablePosition = 0;
@@ -587,15 +588,25 @@ async function readStartOffset(dir: string): Promise<number> {
   }
 }
 
-async function createSegment(dir: string, baseOffset: number): Promise<Segment> {
+/** Writes that are durable when they return, where the platform can (Linux, macOS). */
+const durableWrites: number | undefined = constants.O_DSYNC;
+
+/** Under fsync `always`, the active segment's log file opened a second time, for writes that return durable. */
+async function openDurableLog(segment: Segment, fsync: FsyncPolicy): Promise<void> {
+  if (fsync === "always" && durableWrites !== undefined) {
+    segment.durableLogHandle = await open(segment.logPath, constants.O_WRONLY | durableWrites);
+  }
+}
+
+async function createSegment(dir: string, baseOffset: number, fsync: FsyncPolicy): Promise<Segment> {
   const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
   segment.logHandle = await open(segment.logPath, "w+");
   try {
+    await openDurableLog(segment, fsync);
     segment.indexHandle = await open(segment.indexPath, "w+");
     await fsyncDirectory(dir);
   } catch (error) {
-    await segment.logHandle.close();
-    await segment.indexHandle?.close();
+    await segment.closeFiles();
     throw error;
   }
   segment.index = SegmentIndex.empty();
@@ -611,6 +622,7 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
   // "a+" creates the file if this is a new partition; appends then use positional writes, which "a" would ignore.
   await (await open(segment.logPath, "a+")).close();
   const handle = await open(segment.logPath, "r+");
+  segment.logHandle = handle;
   try {
     const fileBytes = (await handle.stat()).size;
     let indexBytes = Buffer.alloc(0);
@@ -646,7 +658,7 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
       await handle.datasync();
     }
     await writeFile(segment.indexPath, index.bytes());
-    segment.logHandle = handle;
+    await openDurableLog(segment, options.fsync);
     segment.indexHandle = await open(segment.indexPath, "r+");
     segment.index = index;
     segment.indexFileBytes = index.bytes().length;
@@ -660,7 +672,7 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
     }
     return segment;
   } catch (error) {
-    await handle.close();
+    await segment.closeFiles();
     throw error;
   }
 }
