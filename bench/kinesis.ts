@@ -659,7 +659,13 @@ function renderMarkdown(
   const kinesalite = byId.get("kinesalite");
   const floorHttp1 = byId.get("floor-http1");
   const freshetRows = results.filter((r) => r.target.server === "freshet" && r.target.freshetArgs === undefined);
-  const worstFreshetPutP99 = Math.max(...freshetRows.map((r) => r.put["1k"].latency.p99Ms));
+  // The issue's latency target is PutRecords "at the same load": the 8-in-flight phases, each record size.
+  const putP99Ratio = (r: TargetResult | undefined, size: SizeId): number | null =>
+    r === undefined || kinesalite === undefined ? null : r.put[size].latency.p99Ms / kinesalite.put[size].latency.p99Ms;
+  const worstPutP99Ratio = Math.max(...freshetRows.flatMap((r) => sizes.map((size) => putP99Ratio(r, size.id) ?? Infinity)));
+  const putP99Cells = freshetRows
+    .map((r) => `${r.target.http === "h2" ? "HTTP/2" : "HTTP/1.1"}: ${sizes.map((size) => `${size.label} ${ratioCell(putP99Ratio(r, size.id))}`).join(", ")}`)
+    .join("; ");
   const worstFreshetSingleP99 = Math.max(...freshetRows.map((r) => r.single.latency.p99Ms));
   const maxRestart = retained.restartMs.length === 0 ? null : Math.max(...retained.restartMs);
   const retainedRss = retained.memoryAfterWrite?.rssBytes ?? null;
@@ -689,23 +695,22 @@ function renderMarkdown(
       judged(readRatio === null ? null : readRatio >= 5, ["freshet-h2", "freshet-http1", "kinesalite"], (r) => [r.read?.["1k"].load ?? null]),
     ],
     [
-      "p99 ≤ 1/5 of kinesalite's (PutRecords 1 KiB under load; single PutRecord)",
+      "p99 PutRecords latency ≤ 1/5 of kinesalite's at the same load (8 in flight)",
       kinesalite === undefined
         ? "—"
-        : `PutRecords ${millis(worstFreshetPutP99)} vs ${millis(kinesalite.put["1k"].latency.p99Ms)} ms (${ratioCell(worstFreshetPutP99 / kinesalite.put["1k"].latency.p99Ms)}); ` +
-          `PutRecord ${millis(worstFreshetSingleP99)} vs ${millis(kinesalite.single.latency.p99Ms)} ms (${ratioCell(worstFreshetSingleP99 / kinesalite.single.latency.p99Ms)})` +
+        : `${putP99Cells}` +
           // What storing nothing reaches on the same machine: where the floor misses the target too, the load
           // generator and the machine bound it, not the server.
           (floorHttp1 === undefined
             ? ""
-            : `; the floor (HTTP/1.1): ${ratioCell(floorHttp1.put["1k"].latency.p99Ms / kinesalite.put["1k"].latency.p99Ms)} and ` +
-              `${ratioCell(floorHttp1.single.latency.p99Ms / kinesalite.single.latency.p99Ms)}`),
+            : `; the floor (HTTP/1.1): ${sizes.map((size) => `${size.label} ${ratioCell(putP99Ratio(floorHttp1, size.id))}`).join(", ")}`) +
+          // Not part of the target (the issue lists it as a measurement), but shown beside it: one call at a time,
+          // each of Freshet's waits for its own fsync, kinesalite's for nothing.
+          `. Single PutRecord at low load, not part of the target: ${millis(worstFreshetSingleP99)} vs ` +
+          `${millis(kinesalite.single.latency.p99Ms)} ms (${ratioCell(worstFreshetSingleP99 / kinesalite.single.latency.p99Ms)})`,
       kinesalite === undefined
         ? met(null)
-        : met(
-            worstFreshetPutP99 <= kinesalite.put["1k"].latency.p99Ms / 5 &&
-              worstFreshetSingleP99 <= kinesalite.single.latency.p99Ms / 5,
-          ),
+        : judged(worstPutP99Ratio <= 0.2, ["freshet-h2", "freshet-http1", "kinesalite"], (r) => sizes.map((size) => r.put[size.id].load)),
     ],
     [
       "SubscribeToShard put → event p99 < 10 ms",
@@ -830,7 +835,7 @@ function renderMarkdown(
     `Every server runs in its own process on a free loopback port; the load comes from another process through ` +
       `@aws-sdk/client-kinesis (its default HTTP/2 handler, or NodeHttpHandler for HTTP/1.1 with keep-alive). Servers: ` +
       `**Freshet** ${versions.freshet} (\`freshet serve --limits off\`, durable data directory, fsync \`always\`: every ` +
-      `PutRecords is acknowledged after fdatasync), **kinesalite** ${versions.kinesalite} (LevelDB on disk via ` +
+      `PutRecords is acknowledged once on disk, after an O_DSYNC write or fdatasync), **kinesalite** ${versions.kinesalite} (LevelDB on disk via ` +
       `\`--path\`, stream create/delete/update delays 0), **kinesis-mock** ${versions["kinesis-mock"]} (npm ` +
       `\`kinesis-local\`: its Scala.js build run by Node; it keeps data in memory, \`*_DURATION=0ms\`; HTTP/1.1 only — ` +
       `its cleartext HTTP/2 fails with a protocol error from the SDK's handler) and the **floor** (\`bench/kinesis-floor.ts\`: ` +
