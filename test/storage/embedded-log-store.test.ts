@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { constants } from "node:fs";
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { constants, readFileSync, readlinkSync } from "node:fs";
+import { type FileHandle, open, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { logStorageDefaults } from "../../src/config/limits.js";
 import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
 import { tempDir } from "../support/temp-dir.js";
 import { logStoreCases } from "./log-store.cases.js";
@@ -44,6 +46,42 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     }
     return flags;
   }
+
+  it("makes a round written in one piece durable by its O_DSYNC write, and syncs a round written in pieces once", async () => {
+    const calls: Array<{ call: "write" | "datasync"; durable: boolean }> = [];
+    const probe = await open(fileURLToPath(import.meta.url), "r");
+    const prototype = Object.getPrototypeOf(probe) as Record<"writev" | "datasync", (...args: unknown[]) => unknown>;
+    await probe.close();
+    const originals = { writev: prototype.writev, datasync: prototype.datasync };
+    for (const name of ["writev", "datasync"] as const) {
+      prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
+        const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${this.fd}`, "utf8"))![1]!, 8);
+        const durable = (flags & constants.O_DSYNC) !== 0;
+        if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith(".log")) calls.push({ call: name === "writev" ? "write" : "datasync", durable });
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      const dataDir = await tempDir();
+      const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
+      await store.createLog("s", 1);
+      calls.length = 0;
+      await store.append("s", 0, [{ key: null, value: Buffer.alloc(1000, 1) }]);
+      assert.deepEqual(calls, [{ call: "write", durable: true }], "one piece: one O_DSYNC write, no fdatasync");
+      calls.length = 0;
+      // Bigger than writeAheadBytes: the batch is written while the round goes on, through the plain descriptor.
+      await store.append("s", 0, [{ key: null, value: Buffer.alloc(logStorageDefaults.writeAheadBytes + 1000, 2) }]);
+      assert.deepEqual(calls, [
+        { call: "write", durable: false },
+        { call: "datasync", durable: false },
+      ]);
+      const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+      assert.deepEqual(read.records.map((record) => record.value[0]), [1, 2]);
+      await store.close();
+    } finally {
+      Object.assign(prototype, originals);
+    }
+  });
 
   for (const fsync of ["always", "interval", "never"] as const) {
     it(`opens active segments ${fsync === "always" ? "also" : "never"} with O_DSYNC under fsync ${fsync}, after creating, rolling and reopening`, async () => {
