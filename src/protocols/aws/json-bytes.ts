@@ -120,14 +120,18 @@ class JsonBytesReader {
     }
   }
 
-  private object(): Record<string, unknown> {
-    const object: Record<string, unknown> = {};
+  /** Past an opening bracket or brace: whether the container closes at once (and then past its close too). */
+  private emptyContainer(close: Byte.CloseBrace | Byte.CloseBracket): boolean {
     this.at++;
     this.skipWhitespace();
-    if (this.bytes[this.at] === Byte.CloseBrace) {
-      this.at++;
-      return object;
-    }
+    if (this.bytes[this.at] !== close) return false;
+    this.at++;
+    return true;
+  }
+
+  private object(): Record<string, unknown> {
+    const object: Record<string, unknown> = {};
+    if (this.emptyContainer(Byte.CloseBrace)) return object;
     for (;;) {
       this.skipWhitespace();
       if (this.bytes[this.at] !== Byte.Quote) throw notJson;
@@ -147,12 +151,7 @@ class JsonBytesReader {
 
   private array(): unknown[] {
     const array: unknown[] = [];
-    this.at++;
-    this.skipWhitespace();
-    if (this.bytes[this.at] === Byte.CloseBracket) {
-      this.at++;
-      return array;
-    }
+    if (this.emptyContainer(Byte.CloseBracket)) return array;
     for (;;) {
       array.push(this.value());
       this.skipWhitespace();
