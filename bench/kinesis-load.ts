@@ -347,8 +347,8 @@ async function readBack(kinesis: KinesisClient, task: ReadBackTask): Promise<Rea
   const shardIds = (await listShards(kinesis, task.stream)).map((shard) => shard.ShardId!);
   const threadCount = Math.min(availableParallelism(), shardIds.length);
   const threads = Array.from({ length: threadCount }, (_, thread) => {
-    const part: ReadPart = { task, shardIds: shardIds.filter((_, i) => i % threadCount === thread) };
-    return new Worker(new URL(import.meta.url), { workerData: part });
+    const job: ThreadJob = { kind: "read-part", part: { task, shardIds: shardIds.filter((_, i) => i % threadCount === thread) } };
+    return new Worker(new URL(import.meta.url), { workerData: job });
   });
   // Timed once every thread has loaded the SDK.
   await Promise.all(threads.map((thread) => nextMessage(thread)));
@@ -375,7 +375,7 @@ async function readBack(kinesis: KinesisClient, task: ReadBackTask): Promise<Rea
 
 function nextMessage(thread: Worker): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number): void => reject(new Error(`read-back thread exited with code ${code}`));
+    const onExit = (code: number): void => reject(new Error(`load generator thread exited with code ${code}`));
     thread.once("exit", onExit);
     thread.once("error", reject);
     thread.once("message", (message: unknown) => {
@@ -448,6 +448,12 @@ async function putRecord(kinesis: KinesisClient, task: PutRecordTask): Promise<L
   return { latenciesMs, errors, firstError };
 }
 
+/**
+ * PutRecord one at a time on this thread while a consumer on a thread of its own (as a consumer runs apart from its
+ * producers) holds a SubscribeToShard: on one thread, the SDK's decoding of each event and its handling of the next
+ * call would queue behind each other and both latencies would carry the other's work. Times come from the one
+ * monotonic clock both threads read.
+ */
 async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<SubscribeResult> {
   await ensureStream(kinesis, task.stream, 1);
   const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: task.stream }));
@@ -462,67 +468,108 @@ async function subscribe(kinesis: KinesisClient, task: SubscribeTask): Promise<S
     await sleep(5);
   }
   const { ShardId } = (await listShards(kinesis, task.stream))[0]!;
+  const job: ThreadJob = { kind: "consume", consume: { endpoint: task.endpoint, http: task.http, consumerArn, shardId: ShardId! } };
+  const consumer = new Worker(new URL(import.meta.url), { workerData: job });
+  try {
+    // Subscribed at LATEST before the first put.
+    await nextMessage(consumer);
+    /** Send times by sequence in the data (the first 4 bytes). */
+    const sent = new Map<number, number>();
+    const latenciesMs: number[] = [];
+    const putLatenciesMs: number[] = [];
+    const waiting = new Map<number, () => void>();
+    /** The first record whose latency counts: set when the warm-up ends. */
+    let firstMeasured = Infinity;
+    consumer.on("message", ({ sequence, at }: Arrival) => {
+      const sentAt = sent.get(sequence);
+      if (sentAt !== undefined && sequence >= firstMeasured) latenciesMs.push(at - sentAt);
+      waiting.get(sequence)?.();
+      waiting.delete(sequence);
+    });
+    let consumerFailure: Error | null = null;
+    consumer.once("error", (error) => {
+      consumerFailure = error;
+      for (const resolve of waiting.values()) resolve();
+    });
+    const data = randomBytes(Math.max(4, task.dataBytes));
+    let errors = 0;
+    let firstError: string | null = null;
+    const warmupEnd = performance.now() + task.warmupMs;
+    for (let i = 0; i < firstMeasured + task.count && consumerFailure === null; i++) {
+      if (firstMeasured === Infinity && i > 0 && performance.now() >= warmupEnd) firstMeasured = i;
+      data.writeUInt32BE(i, 0);
+      const arrived = new Promise<void>((resolve) => {
+        waiting.set(i, resolve);
+        setTimeout(resolve, 5_000).unref();
+      });
+      const sentAt = monotonicMs();
+      sent.set(i, sentAt);
+      try {
+        await kinesis.send(new PutRecordCommand({ StreamName: task.stream, PartitionKey: "k", Data: data }));
+        if (i >= firstMeasured) putLatenciesMs.push(monotonicMs() - sentAt);
+      } catch (error) {
+        errors++;
+        firstError ??= `${(error as Error).name}: ${(error as Error).message}`;
+        if (errors > 20) break;
+      }
+      await arrived;
+      await sleep(task.gapMs);
+    }
+    const lost = task.count - latenciesMs.length;
+    if (lost > 0) {
+      errors += lost;
+      firstError ??= consumerFailure === null ? `${lost} records never arrived within 5 s` : `the consumer failed: ${String(consumerFailure)}`;
+    }
+    return { latenciesMs, putLatenciesMs, errors, firstError };
+  } finally {
+    consumer.postMessage("stop");
+    await Promise.race([new Promise((resolve) => consumer.once("exit", resolve)), sleep(1_000)]);
+    await consumer.terminate();
+  }
+}
+
+/** Milliseconds on the process's monotonic clock, which every thread reads alike (performance.now() is per thread). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+interface ConsumeJob extends Common {
+  readonly consumerArn: string;
+  readonly shardId: string;
+}
+
+/** A record's event arriving at the consumer thread: the record's sequence (its first 4 bytes) and when. */
+interface Arrival {
+  readonly sequence: number;
+  readonly at: number;
+}
+
+/** The consumer thread: subscribes, says so, and reports every record's arrival until told to stop. */
+async function consume(job: ConsumeJob): Promise<void> {
+  const port = parentPort!;
+  const kinesis = client(job);
   const cancel = new AbortController();
-  const { EventStream } = await kinesis.send(
-    new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: ShardId!, StartingPosition: { Type: "LATEST" } }),
-    { abortSignal: cancel.signal },
-  );
-  /** Send times by sequence in the data (the first 4 bytes). */
-  const sent = new Map<number, number>();
-  const latenciesMs: number[] = [];
-  const putLatenciesMs: number[] = [];
-  const waiting = new Map<number, () => void>();
-  /** The first record whose latency counts: set when the warm-up ends. */
-  let firstMeasured = Infinity;
-  const reader = (async () => {
+  port.once("message", () => cancel.abort());
+  try {
+    const { EventStream } = await kinesis.send(
+      new SubscribeToShardCommand({ ConsumerARN: job.consumerArn, ShardId: job.shardId, StartingPosition: { Type: "LATEST" } }),
+      { abortSignal: cancel.signal },
+    );
+    port.postMessage("subscribed");
     for await (const event of EventStream!) {
-      const records = event.SubscribeToShardEvent?.Records ?? [];
-      const now = performance.now();
-      for (const record of records) {
+      const at = monotonicMs();
+      for (const record of event.SubscribeToShardEvent?.Records ?? []) {
         const data = record.Data!;
-        const i = Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32BE(0);
-        const at = sent.get(i);
-        if (at !== undefined && i >= firstMeasured) latenciesMs.push(now - at);
-        waiting.get(i)?.();
-        waiting.delete(i);
+        const arrival: Arrival = { sequence: Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32BE(0), at };
+        port.postMessage(arrival);
       }
     }
-  })().catch((error: unknown) => {
+  } catch (error) {
     // Cancelling the subscription at the end ends the iteration with an error ("aborted", AbortError): expected.
     if (!cancel.signal.aborted) throw error;
-  });
-  const data = randomBytes(Math.max(4, task.dataBytes));
-  let errors = 0;
-  let firstError: string | null = null;
-  const warmupEnd = performance.now() + task.warmupMs;
-  for (let i = 0; i < firstMeasured + task.count; i++) {
-    if (firstMeasured === Infinity && i > 0 && performance.now() >= warmupEnd) firstMeasured = i;
-    data.writeUInt32BE(i, 0);
-    const arrived = new Promise<void>((resolve) => {
-      waiting.set(i, resolve);
-      setTimeout(resolve, 5_000).unref();
-    });
-    const sentAt = performance.now();
-    sent.set(i, sentAt);
-    try {
-      await kinesis.send(new PutRecordCommand({ StreamName: task.stream, PartitionKey: "k", Data: data }));
-      if (i >= firstMeasured) putLatenciesMs.push(performance.now() - sentAt);
-    } catch (error) {
-      errors++;
-      firstError ??= `${(error as Error).name}: ${(error as Error).message}`;
-      if (errors > 20) break;
-    }
-    await arrived;
-    await sleep(task.gapMs);
+  } finally {
+    kinesis.destroy();
   }
-  cancel.abort();
-  await Promise.race([reader, sleep(1_000)]);
-  const lost = task.count - latenciesMs.length;
-  if (lost > 0) {
-    errors += lost;
-    firstError ??= `${lost} records never arrived within 5 s`;
-  }
-  return { latenciesMs, putLatenciesMs, errors, firstError };
 }
 
 async function streams(kinesis: KinesisClient, task: StreamsTask): Promise<StreamsResult> {
@@ -590,11 +637,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** What a thread of the load generator is started for. */
+type ThreadJob = { readonly kind: "read-part"; readonly part: ReadPart } | { readonly kind: "consume"; readonly consume: ConsumeJob };
+
 if (isMainThread) {
   childMain(main);
 } else {
-  // A read-back thread: says it is ready, then reads once told the deadline.
-  const port = parentPort!;
-  port.once("message", (deadline: number) => void readPart(workerData as ReadPart, deadline).then((result) => port.postMessage(result)));
-  port.postMessage("ready");
+  const job = workerData as ThreadJob;
+  if (job.kind === "consume") {
+    void consume(job.consume);
+  } else {
+    // A read-back thread: says it is ready, then reads once told the deadline.
+    const port = parentPort!;
+    port.once("message", (deadline: number) => void readPart(job.part, deadline).then((result) => port.postMessage(result)));
+    port.postMessage("ready");
+  }
 }

@@ -966,7 +966,8 @@ function renderMarkdown(
       `(${integer(mode.subscribeCount)} for Freshet, ${integer(mode.slowSubscribeCount)} for kinesis-mock, whose events ` +
       `come about once a second), after ${warmup(mode.subscribeWarmupMs)}; each waits for its event, then 2 ms: ` +
       "latency from sending the PutRecord to the " +
-      "event carrying that record arriving, in the same process; beside it, the PutRecord calls' own latency (send to " +
+      "event carrying that record arriving at the consumer, which runs on its own thread of the load generator (as a " +
+      "consumer runs apart from its producers), both read from one monotonic clock; beside it, the PutRecord calls' own latency (send to " +
       "response), which the event's includes: a record is delivered once it is durable, as its put is answered. " +
       "kinesalite does not implement SubscribeToShard or " +
       "stream consumers; kinesis-mock serves it over HTTP/1.1 (chunked event stream).",
