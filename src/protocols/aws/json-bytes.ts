@@ -140,8 +140,11 @@ class JsonBytesReader {
       if (this.bytes[this.at++] !== Byte.Colon) throw notJson;
       const item = this.value();
       // JSON.parse makes "__proto__" an own member; assigning it would set the prototype instead.
-      if (key === "__proto__") Object.defineProperty(object, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else object[key] = item;
+      if (key === "__proto__") {
+        Object.defineProperty(object, key, { value: item, enumerable: true, writable: true, configurable: true });
+      } else {
+        object[key] = item;
+      }
       this.skipWhitespace();
       const next = this.bytes[this.at++];
       if (next === Byte.CloseBrace) return object;
