@@ -9,8 +9,8 @@
  * Writes: appends queue up while a write round runs; the next round writes everything queued and makes it durable
  * with one `fdatasync` (group commit), and only then acknowledges and makes the records readable. Within a round,
  * encoded batches are written in chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU
- * work of encoding overlaps the copy into the page cache. Under fsync `always` the active segment is also open with
- * O_DSYNC where the platform has it, and a round that is one write goes through that descriptor and needs no
+ * work of encoding overlaps the copy into the page cache. Under fsync `always` the active segment is also opened
+ * with O_DSYNC (at its first round) where the platform has it, and a round that is one write goes through that descriptor and needs no
  * fdatasync: one trip to the thread pool instead of two, and each trip costs a context switch each way (on a virtual
  * machine ~80 µs of CPU, as much as the syscalls). Rounds, rolls, retention and close run one at a time on
  * `serial`, so the file state is only ever changed by one of them.
@@ -117,7 +117,7 @@ export class Partition {
   /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
   static async open(log: string, partition: number, dir: string, options: PartitionOptions): Promise<Partition> {
     const created = (await mkdir(dir, { recursive: true })) !== undefined;
-    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0, options.fsync)], 0, null);
+    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0)], 0, null);
     const names = await readdir(dir);
     const bases = names
       .filter((name) => name.endsWith(logSuffix))
@@ -332,6 +332,7 @@ export class Partition {
       return;
     }
     const active = this.active;
+    const durableLog = await this.durableLog(active);
     const timestamp = Math.max(this.options.clock.now(), this.lastTimestamp ?? 0);
     const logWrites: Array<Promise<void>> = [];
     let unwritten: Buffer[] = [];
@@ -375,8 +376,8 @@ export class Partition {
     }
     // A round written in one piece is made durable by that write (O_DSYNC); one written in pieces while it was still
     // being encoded gets one fdatasync after them all, rather than a sync per piece.
-    const durableWrite = logWrites.length === 0 && active.durableLogHandle !== null;
-    if (unwritten.length > 0) startWrite(durableWrite ? active.durableLogHandle! : active.logHandle!);
+    const durableWrite = logWrites.length === 0 && durableLog !== null;
+    if (unwritten.length > 0) startWrite(durableWrite ? durableLog : active.logHandle!);
     if (accepted.length === 0) return;
     try {
       await this.writeToActive(active, logWrites, newEntries);
@@ -406,6 +407,17 @@ export class Partition {
     for (const batch of acceptedBatches) this.recent.add(batch);
     this.publish();
     for (const { append, result } of accepted) append.resolve(result);
+  }
+
+  /**
+   * Under fsync `always`, the active segment's log file opened a second time with O_DSYNC, for writes that return
+   * durable. Opened at the segment's first round, so that idle shards hold no extra descriptor; null where the
+   * platform has no O_DSYNC or the open fails (rounds then end with an fdatasync, as they would anyway).
+   */
+  private async durableLog(active: Segment): Promise<FileHandle | null> {
+    if (this.options.fsync !== "always" || durableWrites === undefined) return null;
+    active.durableLogHandle ??= await open(active.logPath, constants.O_WRONLY | durableWrites).catch(() => null);
+    return active.durableLogHandle;
   }
 
   /** Finishes the round's batch writes and writes its index entries, or leaves both files as they were. */
@@ -460,7 +472,7 @@ export class Partition {
       this.fence(error);
       throw error;
     }
-    const next = await createSegment(this.dir, old.nextOffset, this.options.fsync);
+    const next = await createSegment(this.dir, old.nextOffset);
     await old.closeFiles();
     this.options.indexCache.touch(old);
     this.segments.push(next);
@@ -591,18 +603,10 @@ async function readStartOffset(dir: string): Promise<number> {
 /** Writes that are durable when they return, where the platform can (Linux, macOS). */
 const durableWrites: number | undefined = constants.O_DSYNC;
 
-/** Under fsync `always`, the active segment's log file opened a second time, for writes that return durable. */
-async function openDurableLog(segment: Segment, fsync: FsyncPolicy): Promise<void> {
-  if (fsync === "always" && durableWrites !== undefined) {
-    segment.durableLogHandle = await open(segment.logPath, constants.O_WRONLY | durableWrites);
-  }
-}
-
-async function createSegment(dir: string, baseOffset: number, fsync: FsyncPolicy): Promise<Segment> {
+async function createSegment(dir: string, baseOffset: number): Promise<Segment> {
   const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
   segment.logHandle = await open(segment.logPath, "w+");
   try {
-    await openDurableLog(segment, fsync);
     segment.indexHandle = await open(segment.indexPath, "w+");
     await fsyncDirectory(dir);
   } catch (error) {
@@ -658,7 +662,6 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
       await handle.datasync();
     }
     await writeFile(segment.indexPath, index.bytes());
-    await openDurableLog(segment, options.fsync);
     segment.indexHandle = await open(segment.indexPath, "r+");
     segment.index = index;
     segment.indexFileBytes = index.bytes().length;

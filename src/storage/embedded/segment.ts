@@ -49,8 +49,8 @@ export class Segment {
   /** Open only while the segment is active. */
   logHandle: FileHandle | null = null;
   /**
-   * The same log file opened with O_DSYNC (fsync `always`, where the platform has it): a write through it returns
-   * durable, with no fdatasync after it.
+   * The same log file opened with O_DSYNC at the segment's first write round (fsync `always`, where the platform has
+   * it): a write through it returns durable, with no fdatasync after it.
    */
   durableLogHandle: FileHandle | null = null;
   indexHandle: FileHandle | null = null;
