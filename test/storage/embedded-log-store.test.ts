@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { constants, readFileSync, readlinkSync } from "node:fs";
-import { type FileHandle, open, readdir, readFile, readlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -35,16 +35,20 @@ logStoreCases("embedded, tiny segments", async (clock) => {
 });
 
 describe("embedded: how fsync always reaches the disk", { skip: process.platform !== "linux" }, () => {
-  /** The open flags of this process's descriptors for files ending in `.log` under `dir` (Linux /proc). */
-  async function segmentFileFlags(dir: string): Promise<number[]> {
-    const flags: number[] = [];
+  /** Whether this process's descriptor `fd` was opened with O_DSYNC (Linux /proc). */
+  function isDurable(fd: number | string): boolean {
+    const flags = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]!;
+    return (Number.parseInt(flags, 8) & constants.O_DSYNC) !== 0;
+  }
+
+  /** For each of this process's descriptors of a segment log file under `dir`: whether it is O_DSYNC. */
+  async function segmentLogDescriptors(dir: string): Promise<boolean[]> {
+    const durable: boolean[] = [];
     for (const fd of await readdir("/proc/self/fd")) {
       const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
-      if (!target.startsWith(dir) || !target.endsWith(".log")) continue;
-      const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8");
-      flags.push(Number.parseInt(/^flags:\s+([0-7]+)/m.exec(info)![1]!, 8));
+      if (target.startsWith(dir) && target.endsWith(".log")) durable.push(isDurable(fd));
     }
-    return flags;
+    return durable;
   }
 
   it("makes a round written in one piece durable by its O_DSYNC write, and syncs a round written in pieces once", async () => {
@@ -55,9 +59,9 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     const originals = { writev: prototype.writev, datasync: prototype.datasync };
     for (const name of ["writev", "datasync"] as const) {
       prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
-        const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${this.fd}`, "utf8"))![1]!, 8);
-        const durable = (flags & constants.O_DSYNC) !== 0;
-        if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith(".log")) calls.push({ call: name === "writev" ? "write" : "datasync", durable });
+        if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith(".log")) {
+          calls.push({ call: name === "writev" ? "write" : "datasync", durable: isDurable(this.fd) });
+        }
         return originals[name].apply(this, args);
       };
     }
@@ -92,10 +96,9 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
       // Under always, an active segment that has been written to is open twice: for writes in pieces (then
       // fdatasync), and with O_DSYNC; one not written to yet, only once.
       const check = async (written: number): Promise<void> => {
-        const flags = await segmentFileFlags(dataDir);
-        const durable = flags.filter((flag) => (flag & constants.O_DSYNC) !== 0);
-        assert.equal(flags.length - durable.length, 2, "one plain descriptor per partition");
-        assert.equal(durable.length, fsync === "always" ? written : 0);
+        const descriptors = await segmentLogDescriptors(dataDir);
+        assert.equal(descriptors.filter((durable) => !durable).length, 2, "one plain descriptor per partition");
+        assert.equal(descriptors.filter((durable) => durable).length, fsync === "always" ? written : 0);
       };
       await check(0);
       await store.append("s", 1, [{ key: null, value: Buffer.alloc(10) }]);
