@@ -55,6 +55,14 @@ export const serverDefaults = {
   /** HTTP/2 flow-control windows: a stream may send a whole maximal request body without waiting. */
   http2StreamWindowBytes: 16 * MiB,
   http2ConnectionWindowBytes: 64 * MiB,
+  http2MaxConcurrentStreams: 1000,
+  /**
+   * Largest piece of an answer handed to a connection at once; the next waits until the connection has taken it.
+   * Node's HTTP/2 server counts what a session has queued to send against the session's memory limit and refuses new
+   * streams (ENHANCE_YOUR_CALM) while over it, so a whole 14 MB GetRecords answer queued for a client that is still
+   * busy with another would turn away that client's next call on the same connection.
+   */
+  responsePieceBytes: 256 * KiB,
   /** How long a graceful shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs: 10_000,
 } as const;

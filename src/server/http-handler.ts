@@ -1,7 +1,8 @@
 /**
  * Routes HTTP requests: `GET /health`, and every `POST` to the AWS JSON-protocol dispatcher. Bodies are read with
  * a bound; anything the server cannot take gets an error in the shape AWS clients expect, and never takes the
- * server down. A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
+ * server down. An answer larger than serverDefaults.responsePieceBytes is handed to the connection in pieces, as it
+ * takes them. A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
  * DATA frames, or chunked on HTTP/1.1), and stopped when the client goes away or the server starts shutting down.
  */
 import { once } from "node:events";
@@ -44,13 +45,22 @@ export function createHttpHandler(
       return;
     }
     // Known from the start, so a client that leaves while its call runs is never streamed to. A flag, not an
-    // AbortController: a signal and its abort cost ~20 µs, measurable on small calls, and only streams need one.
+    // AbortController: a signal and its abort cost ~20 µs, measurable on small calls, and only streams and large
+    // answers need one.
     let clientLeft = false;
     response.once("close", () => (clientLeft = true));
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
     const answer = await dispatcher.dispatch({ method: request.method ?? "GET", headers: request.headers, url: request.url ?? "/", body });
-    if (Buffer.isBuffer(answer.body)) send(response, answer.statusCode, answer.headers, answer.body);
-    else await stream(response, answer.statusCode, answer.headers, answer.body, whenGone(response, clientLeft), stopping);
+    if (!Buffer.isBuffer(answer.body)) {
+      await stream(response, answer.statusCode, answer.headers, answer.body, whenGone(response, clientLeft), stopping);
+    } else if (answer.body.length <= serverDefaults.responsePieceBytes) {
+      send(response, answer.statusCode, answer.headers, answer.body);
+    } else {
+      response.writeHead(answer.statusCode, { ...answer.headers, "content-length": String(answer.body.length) });
+      const gone = whenGone(response, clientLeft);
+      await writeInPieces(response, answer.body, gone);
+      if (!gone.aborted) response.end();
+    }
   }
 }
 
@@ -75,12 +85,24 @@ async function stream(
   try {
     // Iterated to its end even once the client is gone (it ends promptly then), so the producer always cleans up.
     for await (const chunk of body(signal)) {
-      if (clientGone.aborted) continue;
-      // Both response kinds take a Buffer; their write overloads just do not unify.
-      if (!(response as { write(chunk: Buffer): boolean }).write(chunk)) await once(response, "drain", { signal }).catch(() => undefined);
+      // A message once begun is finished even if the server is stopping: a cut one would be garbage to the client.
+      if (!clientGone.aborted) await writeInPieces(response, chunk, clientGone);
     }
   } finally {
     if (!clientGone.aborted) response.end();
+  }
+}
+
+/**
+ * Hands `body` to the connection a piece at a time, each once the one before is taken (serverDefaults says why);
+ * stops early when `signal` aborts.
+ */
+async function writeInPieces(response: HttpResponse, body: Buffer, signal: AbortSignal): Promise<void> {
+  const pieceBytes = serverDefaults.responsePieceBytes;
+  for (let at = 0; at < body.length && !signal.aborted; at += pieceBytes) {
+    // Both response kinds take a Buffer; their write overloads just do not unify.
+    const piece = body.subarray(at, at + pieceBytes);
+    if (!(response as { write(chunk: Buffer): boolean }).write(piece)) await once(response, "drain", { signal }).catch(() => undefined);
   }
 }
 

@@ -44,7 +44,12 @@ export class Listener {
     };
     this.http1 = http.createServer({ keepAliveTimeout: 60_000 }, tracked);
     this.http2 = http2.createServer(
-      { settings: { maxConcurrentStreams: 1000, initialWindowSize: serverDefaults.http2StreamWindowBytes } },
+      {
+        // Room for a piece of an answer queued on every stream a client may open (http-handler.ts writes answers in
+        // pieces), besides Node's default 10 MB for everything else.
+        maxSessionMemory: 10 + Math.ceil((serverDefaults.http2MaxConcurrentStreams * serverDefaults.responsePieceBytes) / (1024 * 1024)),
+        settings: { maxConcurrentStreams: serverDefaults.http2MaxConcurrentStreams, initialWindowSize: serverDefaults.http2StreamWindowBytes },
+      },
       tracked,
     );
     this.http2.on("session", (session) => {
