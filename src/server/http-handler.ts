@@ -2,7 +2,7 @@
  * Routes HTTP requests: `GET /health`, and every `POST` to the AWS JSON-protocol dispatcher. Bodies are read with
  * a bound; anything the server cannot take gets an error in the shape AWS clients expect, and never takes the
  * server down. An answer larger than serverDefaults.responsePieceBytes is handed to the connection in pieces, as it
- * takes them. A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
+ * takes them (and made in pieces, when its codec can). A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
  * DATA frames, or chunked on HTTP/1.1), and stopped when the client goes away or the server starts shutting down.
  */
 import { once } from "node:events";
@@ -51,15 +51,19 @@ export function createHttpHandler(
     response.once("close", () => (clientLeft = true));
     const body = await readBody(request, serverDefaults.maxRequestBodyBytes);
     const answer = await dispatcher.dispatch({ method: request.method ?? "GET", headers: request.headers, url: request.url ?? "/", body });
-    if (!Buffer.isBuffer(answer.body)) {
-      await stream(response, answer.statusCode, answer.headers, answer.body, whenGone(response, clientLeft), stopping);
-    } else if (answer.body.length <= serverDefaults.responsePieceBytes) {
-      send(response, answer.statusCode, answer.headers, answer.body);
+    const answerBody = answer.body;
+    if (typeof answerBody === "function") {
+      await stream(response, answer.statusCode, answer.headers, answerBody, whenGone(response, clientLeft), stopping);
+    } else if (Buffer.isBuffer(answerBody) && answerBody.length <= serverDefaults.responsePieceBytes) {
+      send(response, answer.statusCode, answer.headers, answerBody);
     } else {
-      response.writeHead(answer.statusCode, { ...answer.headers, "content-length": String(answer.body.length) });
+      response.writeHead(answer.statusCode, { ...answer.headers, "content-length": String(answerBody.length) });
       const gone = whenGone(response, clientLeft);
-      await writeInPieces(response, answer.body, gone);
-      if (!gone.aborted) response.end();
+      for (const piece of Buffer.isBuffer(answerBody) ? [answerBody] : answerBody.pieces()) {
+        await writeInPieces(response, piece, gone);
+        if (gone.aborted) return;
+      }
+      response.end();
     }
   }
 }

@@ -4,8 +4,10 @@
  * data as base64, and members in the output's own order.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { serverDefaults } from "../../src/config/limits.js";
 import { jsonCodec } from "../../src/protocols/aws/codecs.js";
 import { withRecordsJson } from "../../src/protocols/kinesis/records-json.js";
 
@@ -62,6 +64,41 @@ describe("records JSON", () => {
       );
     });
   }
+
+  it("writes an output beyond a piece (256 KiB) in pieces that add up to its length and to the same bytes", () => {
+    const largeRecord = fc.record({
+      SequenceNumber: fc.constant("49590338271490256608559692538361571095921575989136588898"),
+      ApproximateArrivalTimestamp: fc.integer({ min: 0, max: 4_102_444_800_000 }).map((ms) => new Date(ms)),
+      Data: fc.integer({ min: 0, max: 120_000 }).map((bytes) => randomBytes(bytes)),
+      PartitionKey: fc.string({ unit: "binary", minLength: 1, maxLength: 256 }),
+      EncryptionType: fc.constant("NONE" as const),
+    });
+    const largeOutput = fc.record({
+      MillisBehindLatest: fc.nat(),
+      Records: fc.array(largeRecord, { minLength: 1, maxLength: 16 }),
+      NextShardIterator: fc.option(fc.base64String({ minLength: 4, maxLength: 80 }), { nil: undefined }),
+      ChildShards: fc.option(fc.array(childShard, { maxLength: 2 }), { nil: undefined }),
+    });
+    let inSeveralPieces = 0;
+    fc.assert(
+      fc.property(largeOutput, (output) => {
+        const expected = stringified(output);
+        const body = jsonCodec.encodeAnswer(withRecordsJson(output));
+        if (Buffer.isBuffer(body)) {
+          assert.ok(body.length <= serverDefaults.responsePieceBytes);
+          assert.equal(body.toString("utf8"), expected);
+          return;
+        }
+        const pieces = [...body.pieces()];
+        if (pieces.length > 1) inSeveralPieces++;
+        assert.equal(body.length, Buffer.byteLength(expected));
+        assert.equal(Buffer.concat(pieces).toString("utf8"), expected);
+        assert.equal(jsonCodec.encode(withRecordsJson(output)).toString("utf8"), expected);
+      }),
+      { numRuns: 40, seed: 20261207 },
+    );
+    assert.ok(inSeveralPieces > 10, `only ${inSeveralPieces} outputs were made in several pieces`);
+  });
 
   it("keeps members that come before the records before them", () => {
     const output = { MillisBehindLatest: 3, Records: [], NextShardIterator: "AAAA" };

@@ -17,7 +17,20 @@ export interface AwsCodec {
   /** Throws on bytes that are not a document of this encoding. */
   decode(body: Buffer): unknown;
   encode(value: unknown): Buffer;
+  /** As encode, for the body of an answer: one of many megabytes may be produced in pieces. */
+  encodeAnswer(value: unknown): Buffer | PiecewiseBody;
 }
+
+/**
+ * A body of known length produced a piece at a time, as the connection takes them: a GetRecords answer of ~14 MB
+ * then never exists whole, and the strings each piece is made of die young.
+ */
+export interface PiecewiseBody {
+  readonly length: number;
+  pieces(): Iterable<Buffer>;
+}
+
+type OwnJson = string | Buffer | PiecewiseBody;
 
 const ownJson = Symbol("ownJson");
 
@@ -25,24 +38,33 @@ const ownJson = Symbol("ownJson");
  * Gives an output its own JSON writer, which must produce what jsonCodec would: for outputs of hundreds of small
  * fresh entries (a PutRecords answer), a template built for their shape costs a third of JSON.stringify.
  */
-export function withOwnJson<T extends object>(value: T, json: (value: T) => string | Buffer): T {
+export function withOwnJson<T extends object>(value: T, json: (value: T) => OwnJson): T {
   Object.defineProperty(value, ownJson, { value: json, enumerable: false });
   return value;
 }
 
-function encodeWithOwnJson(value: unknown): Buffer | null {
+function encodeWithOwnJson(value: unknown): Buffer | PiecewiseBody | null {
   if (typeof value !== "object" || value === null) return null;
-  const json = (value as { [ownJson]?: (value: unknown) => string | Buffer })[ownJson];
+  const json = (value as { [ownJson]?: (value: unknown) => OwnJson })[ownJson];
   if (json === undefined) return null;
   const encoded = json(value);
   return typeof encoded === "string" ? Buffer.from(encoded, "utf8") : encoded;
+}
+
+function whole(body: Buffer | PiecewiseBody): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.concat([...body.pieces()], body.length);
+}
+
+function encodeJsonAnswer(value: unknown): Buffer | PiecewiseBody {
+  return encodeWithOwnJson(value) ?? Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8");
 }
 
 export const jsonCodec: AwsCodec = {
   format: "json",
   contentType: "application/x-amz-json-1.1",
   decode: decodeJson,
-  encode: (value) => encodeWithOwnJson(value) ?? Buffer.from(JSON.stringify(toWire(value, jsonLeaf)), "utf8"),
+  encode: (value) => whole(encodeJsonAnswer(value)),
+  encodeAnswer: encodeJsonAnswer,
 };
 
 /**
@@ -69,8 +91,13 @@ export const cborCodec: AwsCodec = {
   format: "cbor",
   contentType: "application/x-amz-cbor-1.1",
   decode: (body) => fromCborTimestamps(cborDecoder.decode(body)),
-  encode: (value) => cbor.encode(toWire(value, cborLeaf)),
+  encode: encodeCbor,
+  encodeAnswer: encodeCbor,
 };
+
+function encodeCbor(value: unknown): Buffer {
+  return cbor.encode(toWire(value, cborLeaf));
+}
 
 function jsonLeaf(value: Date | Buffer): unknown {
   return value instanceof Date ? value.getTime() / 1000 : value.toString("base64");

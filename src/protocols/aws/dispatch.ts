@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { pooledRandomBase64 } from "../../util/random-pool.js";
-import { type AwsCodec, codecFor } from "./codecs.js";
+import { type AwsCodec, codecFor, type PiecewiseBody } from "./codecs.js";
 import { AwsError, internalFailure, serializationError, unknownOperation } from "./errors.js";
 import { eventMessage, eventStreamContentType, EventStreamOutput, exceptionMessage } from "./event-stream.js";
 import { requestRegion } from "./region.js";
@@ -33,8 +33,8 @@ export interface AwsService {
 export interface AwsResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
-  /** A whole body, or one the HTTP layer writes as it is produced (no Content-Length). */
-  readonly body: Buffer | StreamingBody;
+  /** A whole body, one of known length made in pieces, or one written as it is produced (no Content-Length). */
+  readonly body: Buffer | PiecewiseBody | StreamingBody;
 }
 
 /**
@@ -143,7 +143,7 @@ export function errorResponse(error: AwsError, codec: AwsCodec, requestId: strin
 }
 
 function respond(statusCode: number, codec: AwsCodec, requestId: string, value: unknown): AwsResponse & { headers: Record<string, string> } {
-  return { statusCode, headers: responseHeaders(codec.contentType, requestId), body: codec.encode(value) };
+  return { statusCode, headers: responseHeaders(codec.contentType, requestId), body: codec.encodeAnswer(value) };
 }
 
 function xmlResponse(statusCode: number, requestId: string, body: string): AwsResponse {
