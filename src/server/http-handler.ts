@@ -2,8 +2,9 @@
  * Routes HTTP requests: `GET /health`, and every `POST` to the AWS JSON-protocol dispatcher. Bodies are read with
  * a bound; anything the server cannot take gets an error in the shape AWS clients expect, and never takes the
  * server down. An answer larger than serverDefaults.responsePieceBytes is handed to the connection in pieces, as it
- * takes them (and made in pieces, when its codec can). A streamed answer (an event stream) is written as it is produced, without Content-Length (HTTP/2
- * DATA frames, or chunked on HTTP/1.1), and stopped when the client goes away or the server starts shutting down.
+ * takes them (and made in pieces, when its codec can). A streamed answer (an event stream) is written as it is
+ * produced, without Content-Length (HTTP/2 DATA frames, or chunked on HTTP/1.1), and stopped when the client goes
+ * away or the server starts shutting down.
  */
 import { once } from "node:events";
 import { serverDefaults } from "../config/limits.js";
