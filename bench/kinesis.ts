@@ -47,6 +47,12 @@ const recordsPerRequest = 500;
 const concurrency = 8;
 const keyBytes = 16;
 const throughputShards = 4;
+/**
+ * A wide stream: each PutRecords spreads its records over this many shards, so the per-shard cost of a write (one
+ * durable write per shard touched) shows, where the main PutRecords phases spread them over `throughputShards`.
+ */
+const wideShards = 64;
+const wideDataBytes = 100;
 const shardsPerStream = 10;
 const getRecordsLimit = 10_000;
 const disturbingLoad = 0.15;
@@ -168,6 +174,8 @@ interface TargetResult {
   readonly version: string;
   readonly startMs: number;
   readonly put: Record<SizeId, PutSummary>;
+  /** PutRecords of 100 B records on a `wideShards`-shard stream; absent from runs made before it was measured. */
+  readonly wide?: PutSummary;
   readonly read: Record<SizeId, ReadSummary> | null;
   readonly single: { readonly latency: LatencySummary; readonly errors: number; readonly firstError: string | null };
   readonly streams: (StreamsResult & { readonly load: StepLoad | null }) | null;
@@ -295,6 +303,7 @@ async function runKinesisSuite(context: BenchContext): Promise<SuiteReport> {
     partitionKeyBytes: keyBytes,
     sizes,
     throughputShards,
+    wideShards,
     getRecordsLimit,
     shardsPerStream,
     ...mode,
@@ -340,22 +349,34 @@ function runPuts(
   server: RunningServer,
   round: number,
 ): Promise<StepOutcome[] & { cpuSeconds: number }> {
+  const putSteps = sizes.map((size) => putStep(context, mode, target, server, `bench-${size.id}`, throughputShards, size.dataBytes));
+  return runSequence(context, `${target.id}-put-${round + 1}`, server, putSteps);
+}
+
+function putStep(
+  context: BenchContext,
+  mode: Mode,
+  target: Target,
+  server: RunningServer,
+  stream: string,
+  shards: number,
+  dataBytes: number,
+): LoadStep {
   const oneRound = context.quick && target.slow === true;
-  const putSteps: LoadStep[] = sizes.map((size) => ({
+  return {
     endpoint: server.endpoint,
     http: target.http,
     kind: "put-records",
-    stream: `bench-${size.id}`,
-    shards: throughputShards,
+    stream,
+    shards,
     recordsPerRequest,
     keyBytes,
-    dataBytes: size.dataBytes,
+    dataBytes,
     concurrency,
     warmupMs: oneRound ? 0 : mode.putWarmupMs,
     durationMs: mode.putMs,
     ...(oneRound ? { maxRecords: concurrency * recordsPerRequest } : {}),
-  }));
-  return runSequence(context, `${target.id}-put-${round + 1}`, server, putSteps);
+  };
 }
 
 async function runTarget(
@@ -379,7 +400,9 @@ async function runTarget(
 
   let read: Record<SizeId, ReadSummary> | null = null;
   let memoryAfterThroughput = putRounds.at(-1)?.at(-1)?.serverMemory ?? null;
-  const steps: LoadStep[] = [];
+  // The wide stream first, while the server holds no more than the PutRecords rounds left it.
+  const steps: LoadStep[] = [putStep(context, mode, target, server, "bench-wide", wideShards, wideDataBytes)];
+  const firstRead = steps.length;
   if (target.writesOnly !== true) {
     for (const size of sizes) {
       steps.push({
@@ -392,7 +415,7 @@ async function runTarget(
       });
     }
   }
-  const readSteps = steps.length;
+  const afterReads = steps.length;
   steps.push({ ...common, kind: "put-record", stream: "single", dataBytes: 100, warmupMs: mode.singleWarmupMs, count: mode.singleCount });
   if (target.writesOnly !== true) {
     steps.push({
@@ -406,20 +429,22 @@ async function runTarget(
     });
   }
   const rest = await runSequence(context, `${target.id}-rest`, server, steps);
-  if (readSteps > 0) {
+  const wide = summarizePut([rest[0] as StepOutcome<PutRecordsResult>], wideDataBytes);
+  if (afterReads > firstRead) {
     read = Object.fromEntries(
-      sizes.map((size, i) => [size.id, summarizeRead(rest[i] as StepOutcome<ReadBackResult>, put[size.id].totalRecords)]),
+      sizes.map((size, i) => [size.id, summarizeRead(rest[firstRead + i] as StepOutcome<ReadBackResult>, put[size.id].totalRecords)]),
     ) as Record<SizeId, ReadSummary>;
-    memoryAfterThroughput = rest[readSteps - 1]?.serverMemory ?? memoryAfterThroughput;
   }
-  const singleOutcome = rest[readSteps] as StepOutcome<LatencyResult>;
-  const streamsOutcome = target.writesOnly === true ? null : (rest[readSteps + 1] as StepOutcome<StreamsResult>);
+  memoryAfterThroughput = rest[afterReads - 1]?.serverMemory ?? memoryAfterThroughput;
+  const singleOutcome = rest[afterReads] as StepOutcome<LatencyResult>;
+  const streamsOutcome = target.writesOnly === true ? null : (rest[afterReads + 1] as StepOutcome<StreamsResult>);
   const last = rest.at(-1)!;
   return {
     target,
     version,
     startMs: server.startMs,
     put,
+    wide,
     read,
     single: {
       latency: summarizeLatencies(singleOutcome.result.latenciesMs),
@@ -579,6 +604,7 @@ interface RatioRow {
   readonly other: string;
   readonly put1k: number | null;
   readonly put100b: number | null;
+  readonly putWide: number | null;
   readonly read1k: number | null;
   readonly putP99: number | null;
   readonly singleP99: number | null;
@@ -609,6 +635,7 @@ function ratios(results: readonly TargetResult[]): RatioRow[] {
         other: o,
         put1k: div(freshet.put["1k"].recordsPerSecond, other.put["1k"].recordsPerSecond),
         put100b: div(freshet.put["100b"].recordsPerSecond, other.put["100b"].recordsPerSecond),
+        putWide: div(freshet.wide?.recordsPerSecond, other.wide?.recordsPerSecond),
         read1k: div(freshet.read?.["1k"].recordsPerSecond, other.read?.["1k"].recordsPerSecond),
         putP99: div(freshet.put["1k"].latency.p99Ms, other.put["1k"].latency.p99Ms),
         singleP99: div(freshet.single.latency.p99Ms, other.single.latency.p99Ms),
@@ -734,7 +761,7 @@ function renderMarkdown(
     ],
   ];
 
-  const putTable = (sizeId: SizeId): string =>
+  const putTable = (of: (r: TargetResult) => PutSummary | undefined): string =>
     markdownTable(
       [
         { title: "Server" },
@@ -746,9 +773,10 @@ function renderMarkdown(
         { title: "Errors", align: "right" },
         { title: "CPU: server / load gen / other / stolen", align: "right" },
       ],
-      results.map((r) => {
-        const p = r.put[sizeId];
-        return [
+      results.flatMap((r) => {
+        const p = of(r);
+        if (p === undefined) return [];
+        const row = [
           label(r),
           integer(p.requests),
           integer(p.recordsPerSecond),
@@ -758,8 +786,10 @@ function renderMarkdown(
           p.errors + p.failedRecords === 0 ? "0" : `${p.errors} failed calls, ${p.failedRecords} failed records${p.firstError === null ? "" : ` (${p.firstError.slice(0, 80)})`}`,
           loadCell(p.load),
         ];
+        return [row];
       }),
     );
+  const measuredWide = results.some((r) => r.wide !== undefined);
 
   const readRows = results.flatMap((r) =>
     r.read === null
@@ -784,6 +814,7 @@ function renderMarkdown(
     `${byId.get(row.freshet)!.target.label} ÷ ${byId.get(row.other)!.target.label}`,
     ratioCell(row.put1k),
     ratioCell(row.put100b),
+    ...(measuredWide ? [ratioCell(row.putWide)] : []),
     ratioCell(row.read1k),
     ratioCell(row.putP99),
     ratioCell(row.singleP99),
@@ -862,6 +893,7 @@ function renderMarkdown(
         { title: "Freshet ÷ other" },
         { title: "PutRecords 1 KiB records/s", align: "right" },
         { title: "PutRecords 100 B records/s", align: "right" },
+        ...(measuredWide ? [{ title: `PutRecords 100 B, ${wideShards} shards records/s`, align: "right" as const }] : []),
         { title: "Read-back 1 KiB records/s", align: "right" },
         { title: "PutRecords 1 KiB p99", align: "right" },
         { title: "PutRecord p99", align: "right" },
@@ -874,11 +906,11 @@ function renderMarkdown(
     "",
     `### PutRecords, ${recordsPerRequest} × 1 KiB, ${concurrency} in flight`,
     "",
-    putTable("1k"),
+    putTable((r) => r.put["1k"]),
     "",
     `### PutRecords, ${recordsPerRequest} × 100 B, ${concurrency} in flight`,
     "",
-    putTable("100b"),
+    putTable((r) => r.put["100b"]),
     "",
     `- Each: a stream of ${throughputShards} shards, ${recordsPerRequest} records a request with random ${keyBytes}-character ` +
       `partition keys (8 distinct batches of random data reused), ${concurrency} requests in flight for ` +
@@ -895,6 +927,20 @@ function renderMarkdown(
     "- CPU: shares of all CPUs' time during the phase used by the server, the load generator and everything else, " +
       "and stolen by the hypervisor for other virtual machines (100% = both cores).",
     "",
+    ...(measuredWide
+      ? [
+          `### PutRecords, ${recordsPerRequest} × 100 B, ${concurrency} in flight, on ${wideShards} shards`,
+          "",
+          putTable((r) => r.wide),
+          "",
+          `- As above with 100 B records, but on a stream of ${wideShards} shards: a request's records spread over every ` +
+            "shard, so each request costs a write per shard touched (for Freshet, a durable write to each shard's own " +
+            `file) instead of ${throughputShards}. One round of ${fixed(mode.putMs / 1000, 1)} s per server, right after ` +
+            "the rounds above" +
+            (quick ? " (the quick run's slow servers: one round of requests only, as above)." : "."),
+          "",
+        ]
+      : []),
     "### GetRecords read-back",
     "",
     markdownTable(
