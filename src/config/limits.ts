@@ -14,6 +14,12 @@ export const logStorageDefaults = {
   segmentMs: 60 * 60 * 1000,
   /** One sparse index entry per this many bytes of batches (Kafka's `index.interval.bytes`). */
   indexIntervalBytes: 4 * KiB,
+  /**
+   * The active segment's new index entries reach its index file once they cover this many bytes of batches (and
+   * when the segment is sealed or closed), not at every write round: a write to a second file each round costs a
+   * trip to the thread pool. After a crash, recovery rebuilds the entries it lacks by scanning at most this much.
+   */
+  indexWriteIntervalBytes: 1 * MiB,
   /** With `--fsync interval`, how often dirty partitions are flushed. */
   fsyncIntervalMs: 1000,
   /** How often the retention pass runs in a live server. */

@@ -426,6 +426,35 @@ describe("embedded log: a crash without close", () => {
   }
 });
 
+describe("embedded log: the active segment's index after a crash", () => {
+  it("lags behind the log until the segment is sealed or closed, and a restart rebuilds what it lacks", async () => {
+    const dataDir = await tempDir();
+    const clock = new ManualClock();
+    const options = { clock, segmentBytes: 1024 * 1024, indexIntervalBytes };
+    const store = await EmbeddedLogStore.open({ dataDir, ...options });
+    await store.createLog(log, 1);
+    for (let i = 0; i < batchCount; i++) {
+      clock.advance(second);
+      await store.append(log, 0, workloadBatch(i));
+    }
+    const expected = snapshot(await readAll(store, log, 0));
+    const crashed = await tempDir();
+    await cp(dataDir, crashed, { recursive: true });
+    await store.close();
+    const [closed] = await segmentsIn(partitionDir(dataDir, log, 0));
+    const [active] = await segmentsIn(partitionDir(crashed, log, 0));
+    const indexAtClose = await readFile(closed!.indexPath);
+    assert.ok(
+      (await fileSize(active!.indexPath)) < indexAtClose.length,
+      "the crash left entries out of the index file that a clean close writes",
+    );
+    const recovered = await EmbeddedLogStore.open({ dataDir: crashed, ...options });
+    assert.deepEqual(await readFile(active!.indexPath), indexAtClose, "the restart rebuilt the index as a close writes it");
+    await assertReads(recovered, expected);
+    await recovered.close();
+  });
+});
+
 describe("embedded log: damage the index cannot be rebuilt past", () => {
   it("still opens when the newest sealed segment is damaged, its index is lost and the active segment is empty", async () => {
     const f = await fixture();

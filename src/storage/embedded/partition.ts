@@ -277,6 +277,7 @@ export class Partition {
     const finished = this.runSerially(async () => {
       const active = this.active;
       if (this.dirty && this.fenced === null) await this.syncActive();
+      if (this.fenced === null && active.indexHandle !== null) await writeUnwrittenIndex(active);
       await active.indexHandle?.datasync();
       await active.closeFiles();
     });
@@ -380,7 +381,7 @@ export class Partition {
     if (unwritten.length > 0) startWrite(durableWrite ? durableLog : active.logHandle!);
     if (accepted.length === 0) return;
     try {
-      await this.writeToActive(active, logWrites, newEntries);
+      await this.writeToActive(active, logWrites, newEntries, position - active.size);
     } catch (error) {
       const failure = this.asStorageError(error, "append");
       for (const { append } of accepted) append.reject(failure);
@@ -420,24 +421,28 @@ export class Partition {
     return active.durableLogHandle;
   }
 
-  /** Finishes the round's batch writes and writes its index entries, or leaves both files as they were. */
-  private async writeToActive(active: Segment, logWrites: Array<Promise<void>>, entries: IndexEntry[]): Promise<void> {
+  /**
+   * Finishes the round's batch writes and adds its index entries (writing the index file when they are due), or
+   * leaves both files and the index as they were.
+   */
+  private async writeToActive(active: Segment, logWrites: Array<Promise<void>>, entries: IndexEntry[], bytes: number): Promise<void> {
     const logHandle = active.logHandle!;
     const indexHandle = active.indexHandle!;
     const index = active.index!;
     const indexCountBefore = index.length;
+    const unwrittenBefore = active.unwrittenIndexEntries.length;
     try {
       // Every write must have ended before the file may be cut back: wait for all, then fail with the first failure.
       for (const outcome of await Promise.allSettled(logWrites)) {
         if (outcome.status === "rejected") throw outcome.reason;
       }
-      if (entries.length > 0) {
-        const encoded = Buffer.concat(entries.map((entry) => index.append(entry)));
-        await writeFully(indexHandle, [encoded], active.indexFileBytes);
-        active.indexFileBytes += encoded.length;
-      }
+      for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
+      const sinceIndexWrite = active.bytesSinceIndexWrite + bytes;
+      if (sinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) await writeUnwrittenIndex(active);
+      else active.bytesSinceIndexWrite = sinceIndexWrite;
     } catch (error) {
       while (index.length > indexCountBefore) index.dropLast();
+      active.unwrittenIndexEntries.length = unwrittenBefore;
       try {
         await logHandle.truncate(active.size);
         await indexHandle.truncate(active.indexFileBytes);
@@ -462,10 +467,8 @@ export class Partition {
     // that was not synced (under `--fsync interval` or `never`).
     try {
       const finalEntry = sealIndex(old.index!, old.lastBatch);
-      if (finalEntry !== null) {
-        await writeFully(old.indexHandle!, [finalEntry], old.indexFileBytes);
-        old.indexFileBytes += finalEntry.length;
-      }
+      if (finalEntry !== null) old.unwrittenIndexEntries.push(finalEntry);
+      await writeUnwrittenIndex(old);
       await old.logHandle!.datasync();
       await old.indexHandle!.datasync();
     } catch (error) {
@@ -598,6 +601,17 @@ async function readStartOffset(dir: string): Promise<number> {
     if (isNotFound(error)) return 0;
     throw error;
   }
+}
+
+/** Writes the segment's index entries that its index file lacks, after the ones it has. */
+async function writeUnwrittenIndex(segment: Segment): Promise<void> {
+  const entries = segment.unwrittenIndexEntries;
+  if (entries.length > 0) {
+    await writeFully(segment.indexHandle!, entries, segment.indexFileBytes);
+    for (const entry of entries) segment.indexFileBytes += entry.length;
+  }
+  segment.unwrittenIndexEntries = [];
+  segment.bytesSinceIndexWrite = 0;
 }
 
 /** Writes that are durable when they return, where the platform can (Linux, macOS). */

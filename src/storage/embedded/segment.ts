@@ -5,7 +5,8 @@
  *
  * A partition has any number of sealed segments, which never change again and were fsynced when sealed, and one
  * active segment at the end that takes appends. Only the active segment can have a torn tail after a crash, and
- * recovery reads only its tail: from the last index entry that still verifies, which is at most a few KiB back.
+ * recovery reads only its tail: from the last index entry in its file that still verifies, which is at most
+ * `indexWriteIntervalBytes` and a few KiB back.
  */
 import { type FileHandle, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -56,6 +57,9 @@ export class Segment {
   indexHandle: FileHandle | null = null;
   /** Bytes of the index file written so far. */
   indexFileBytes = 0;
+  /** Index entries (encoded) in `index` but not yet in the index file, and the bytes of batches they cover. */
+  unwrittenIndexEntries: Buffer[] = [];
+  bytesSinceIndexWrite = 0;
 
   constructor(
     readonly dir: string,
