@@ -277,7 +277,9 @@ export class Partition {
     const finished = this.runSerially(async () => {
       const active = this.active;
       if (this.dirty && this.fenced === null) await this.syncActive();
-      if (this.fenced === null && active.indexHandle !== null) await writeUnwrittenIndex(active);
+      // The index is a hint that the next start verifies and completes: failing to write it (a full disk) must
+      // not keep the files from closing.
+      if (this.fenced === null && active.indexHandle !== null) await writeUnwrittenIndex(active).catch(() => undefined);
       await active.indexHandle?.datasync();
       await active.closeFiles();
     });
