@@ -78,6 +78,7 @@ const modes = {
     putWarmupMs: 2_000,
     putMs: 15_000,
     putRounds: 2,
+    widePutMs: 15_000,
     readMaxMs: 120_000,
     singleWarmupMs: 5_000,
     singleCount: 2_000,
@@ -94,6 +95,7 @@ const modes = {
     putWarmupMs: 200,
     putMs: 1_000,
     putRounds: 1,
+    widePutMs: 500,
     readMaxMs: 3_000,
     singleWarmupMs: 300,
     singleCount: 100,
@@ -349,7 +351,9 @@ function runPuts(
   server: RunningServer,
   round: number,
 ): Promise<StepOutcome[] & { cpuSeconds: number }> {
-  const putSteps = sizes.map((size) => putStep(context, mode, target, server, `bench-${size.id}`, throughputShards, size.dataBytes));
+  const putSteps = sizes.map((size) =>
+    putStep(context, mode, target, server, { stream: `bench-${size.id}`, shards: throughputShards, dataBytes: size.dataBytes, durationMs: mode.putMs }),
+  );
   return runSequence(context, `${target.id}-put-${round + 1}`, server, putSteps);
 }
 
@@ -358,23 +362,18 @@ function putStep(
   mode: Mode,
   target: Target,
   server: RunningServer,
-  stream: string,
-  shards: number,
-  dataBytes: number,
+  load: { stream: string; shards: number; dataBytes: number; durationMs: number },
 ): LoadStep {
   const oneRound = context.quick && target.slow === true;
   return {
     endpoint: server.endpoint,
     http: target.http,
     kind: "put-records",
-    stream,
-    shards,
+    ...load,
     recordsPerRequest,
     keyBytes,
-    dataBytes,
     concurrency,
     warmupMs: oneRound ? 0 : mode.putWarmupMs,
-    durationMs: mode.putMs,
     ...(oneRound ? { maxRecords: concurrency * recordsPerRequest } : {}),
   };
 }
@@ -401,7 +400,9 @@ async function runTarget(
   let read: Record<SizeId, ReadSummary> | null = null;
   let memoryAfterThroughput = putRounds.at(-1)?.at(-1)?.serverMemory ?? null;
   // The wide stream first, while the server holds no more than the PutRecords rounds left it.
-  const steps: LoadStep[] = [putStep(context, mode, target, server, "bench-wide", wideShards, wideDataBytes)];
+  const steps: LoadStep[] = [
+    putStep(context, mode, target, server, { stream: "bench-wide", shards: wideShards, dataBytes: wideDataBytes, durationMs: mode.widePutMs }),
+  ];
   const firstRead = steps.length;
   if (target.writesOnly !== true) {
     for (const size of sizes) {
@@ -935,7 +936,7 @@ function renderMarkdown(
           "",
           `- As above with 100 B records, but on a stream of ${wideShards} shards: a request's records spread over every ` +
             "shard, so each request costs a write per shard touched (for Freshet, a durable write to each shard's own " +
-            `file) instead of ${throughputShards}. One round of ${fixed(mode.putMs / 1000, 1)} s per server, right after ` +
+            `file) instead of ${throughputShards}. One round of ${fixed(mode.widePutMs / 1000, 1)} s per server, right after ` +
             "the rounds above" +
             (quick ? " (the quick run's slow servers: one round of requests only, as above)." : "."),
           "",
