@@ -57,7 +57,11 @@ export class Segment {
   indexHandle: FileHandle | null = null;
   /** Bytes of the index file written so far. */
   indexFileBytes = 0;
-  /** Index entries (encoded) in `index` but not yet in the index file, and the bytes of batches they cover. */
+  /**
+   * Index entries in `index` but not yet in the index file (views of its bytes, which an appended entry never
+   * changes: only a failed round's own entries are dropped, from both), and the bytes of batches appended since the
+   * index file was last written.
+   */
   unwrittenIndexEntries: Buffer[] = [];
   bytesSinceIndexWrite = 0;
 
