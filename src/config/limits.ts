@@ -20,6 +20,11 @@ export const logStorageDefaults = {
    * trip to the thread pool. After a crash, recovery rebuilds the entries it lacks by scanning at most this much.
    */
   indexWriteIntervalBytes: 1 * MiB,
+  /**
+   * Under `--fsync always`, the write-ahead file is checkpointed (every partition's segment synced, the file deleted)
+   * once it holds this much. It bounds what a restart after a crash reads and writes back.
+   */
+  writeAheadCheckpointBytes: 64 * MiB,
   /** With `--fsync interval`, how often dirty partitions are flushed. */
   fsyncIntervalMs: 1000,
   /** How often the retention pass runs in a live server. */

@@ -41,76 +41,85 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     return (Number.parseInt(flags, 8) & constants.O_DSYNC) !== 0;
   }
 
-  /** For each of this process's descriptors of a segment log file under `dir`: whether it is O_DSYNC. */
-  async function segmentLogDescriptors(dir: string): Promise<boolean[]> {
+  /** For each of this process's descriptors of files under `dir` ending in `suffix`: whether it is O_DSYNC. */
+  async function descriptors(dir: string, suffix: string): Promise<boolean[]> {
     const durable: boolean[] = [];
     for (const fd of await readdir("/proc/self/fd")) {
       const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
-      if (target.startsWith(dir) && target.endsWith(".log")) durable.push(isDurable(fd));
+      if (target.startsWith(dir) && target.endsWith(suffix)) durable.push(isDurable(fd));
     }
     return durable;
   }
 
-  it("makes a round written in one piece durable by its O_DSYNC write, and syncs a round written in pieces once", async () => {
-    const calls: Array<{ call: "write" | "datasync"; durable: boolean }> = [];
+  it("makes a round durable by one O_DSYNC write to the write-ahead file, after a plain write to the segment", async () => {
+    type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
+    const calls: Call[] = [];
     const probe = await open(fileURLToPath(import.meta.url), "r");
     const prototype = Object.getPrototypeOf(probe) as Record<"writev" | "datasync", (...args: unknown[]) => unknown>;
     await probe.close();
     const originals = { writev: prototype.writev, datasync: prototype.datasync };
     for (const name of ["writev", "datasync"] as const) {
       prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
-        if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith(".log")) {
-          calls.push({ call: name === "writev" ? "write" : "datasync", durable: isDurable(this.fd) });
-        }
+        const path = readlinkSync(`/proc/self/fd/${this.fd}`);
+        const file = path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : null;
+        if (file !== null) calls.push({ call: name === "writev" ? "write" : "datasync", file, durable: isDurable(this.fd) });
         return originals[name].apply(this, args);
       };
     }
     try {
       const dataDir = await tempDir();
       const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
-      await store.createLog("s", 1);
+      await store.createLog("s", 2);
       calls.length = 0;
       await store.append("s", 0, [{ key: null, value: Buffer.alloc(1000, 1) }]);
-      assert.deepEqual(calls, [{ call: "write", durable: true }], "one piece: one O_DSYNC write, no fdatasync");
-      calls.length = 0;
-      // Bigger than writeAheadBytes: the batch is written while the round goes on, through the plain descriptor.
-      await store.append("s", 0, [{ key: null, value: Buffer.alloc(logStorageDefaults.writeAheadBytes + 1000, 2) }]);
       assert.deepEqual(calls, [
-        { call: "write", durable: false },
-        { call: "datasync", durable: false },
+        { call: "write", file: "segment", durable: false },
+        { call: "write", file: "write-ahead", durable: true },
       ]);
-      const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000_000 });
-      assert.deepEqual(read.records.map((record) => record.value[0]), [1, 2]);
+      calls.length = 0;
+      // A round bigger than writeAheadBytes: still no sync of its own.
+      await store.append("s", 1, [
+        { key: null, value: Buffer.alloc(logStorageDefaults.writeAheadBytes, 2) },
+        { key: null, value: Buffer.alloc(1000, 3) },
+      ]);
+      assert.deepEqual(calls, [
+        { call: "write", file: "segment", durable: false },
+        { call: "write", file: "write-ahead", durable: true },
+      ]);
+      const read = await store.read("s", 1, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+      assert.deepEqual(read.records.map((record) => record.value[0]), [2, 3]);
+      calls.length = 0;
       await store.close();
+      assert.deepEqual(
+        calls.filter((call) => call.call === "datasync").map((call) => call.file),
+        ["segment", "segment"],
+        "a clean close syncs each written segment",
+      );
     } finally {
       Object.assign(prototype, originals);
     }
   });
 
   for (const fsync of ["always", "interval", "never"] as const) {
-    it(`opens a written segment ${fsync === "always" ? "also" : "never"} with O_DSYNC under fsync ${fsync}, after rolling and reopening too`, async () => {
+    it(`opens segments without O_DSYNC, and ${fsync === "always" ? "one" : "no"} O_DSYNC write-ahead file, under fsync ${fsync}`, async () => {
       const dataDir = await tempDir();
       const options = { dataDir, fsync, segmentBytes: 200 };
       let store = await EmbeddedLogStore.open(options);
       await store.createLog("s", 2);
-      // Under always, an active segment that has been written to is open twice: for writes in pieces (then
-      // fdatasync), and with O_DSYNC; one not written to yet, only once.
-      const check = async (written: number): Promise<void> => {
-        const descriptors = await segmentLogDescriptors(dataDir);
-        assert.equal(descriptors.filter((durable) => !durable).length, 2, "one plain descriptor per partition");
-        assert.equal(descriptors.filter((durable) => durable).length, fsync === "always" ? written : 0);
+      const check = async (): Promise<void> => {
+        assert.deepEqual(await descriptors(dataDir, ".log"), [false, false], "one plain descriptor per partition");
+        assert.deepEqual(await descriptors(dataDir, ".wal"), fsync === "always" ? [true] : []);
       };
-      await check(0);
+      await check();
       await store.append("s", 1, [{ key: null, value: Buffer.alloc(10) }]);
-      await check(1);
       for (let i = 0; i < 5; i++) await store.append("s", 0, [{ key: null, value: Buffer.alloc(100, i) }]);
       assert.ok((await readdir(join(dataDir, "logs", "s", "0"))).filter((name) => name.endsWith(".log")).length > 1, "rolled");
-      await check(2);
+      await check();
       await store.close();
+      assert.deepEqual(await readdir(join(dataDir, "write-ahead")), [], "a clean close leaves no write-ahead file");
       store = await EmbeddedLogStore.open(options);
-      await check(0);
       await store.append("s", 0, [{ key: null, value: Buffer.alloc(10, 9) }]);
-      await check(1);
+      await check();
       const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000 });
       assert.deepEqual(read.records.map((record) => record.value[0]), [0, 1, 2, 3, 4, 9]);
       await store.close();

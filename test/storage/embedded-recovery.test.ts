@@ -6,8 +6,11 @@ import assert from "node:assert/strict";
 import { appendFile, cp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, it } from "node:test";
-import { EmbeddedLogStore, type EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedded-log-store.js";
-import type { FsyncPolicy } from "../../src/storage/embedded/partition.js";
+import {
+  EmbeddedLogStore,
+  type EmbeddedLogStoreOptions,
+  type FsyncPolicy,
+} from "../../src/storage/embedded/embedded-log-store.js";
 import { CorruptDataError } from "../../src/storage/errors.js";
 import type { AppendRecord, AppendResult, LogStore } from "../../src/storage/log-store.js";
 import { ManualClock } from "../support/clock.js";

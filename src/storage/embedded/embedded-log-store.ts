@@ -2,14 +2,18 @@
  * The embedded, durable log store: logs of partitions on local disk.
  *
  * Directory `<dataDir>/logs/`:
- *   <encoded name>/log.json         {"name", "partitionCount", "retention"}; written atomically, last on create
+ *   <encoded name>/log.json         {"name", "id", "partitionCount", "retention"}; written atomically, last on create
+ *                                   (`id`: 16 hex digits, new for every create, names the log in the write-ahead file)
  *   <encoded name>/<n>/             partition n (partition.ts)
  *   <encoded name>.deleting-<id>/   a log being deleted; removed at the next open if a crash interrupted it
  *
  * A log directory without log.json is a create that never finished and is removed; partition directories past
  * `partitionCount` are an addPartitions that never finished and are removed.
+ *
+ * Directory `<dataDir>/write-ahead/`: under fsync `always`, the write-ahead file that makes rounds durable
+ * (write-ahead-log.ts). At open, what a crash left there is put back into the logs, and then deleted.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { logStorageDefaults } from "../../config/limits.js";
@@ -31,7 +35,10 @@ import {
 } from "../log-store.js";
 import { fsyncDirectory, isNotFound, writeFileAtomic } from "../../util/files.js";
 import { IndexCache } from "./index-cache.js";
-import { type FsyncPolicy, Partition, type PartitionOptions } from "./partition.js";
+import { Partition, type PartitionOptions, type PartitionWriteAhead } from "./partition.js";
+import { logIdBytes, RecoveredWriteAhead, WriteAheadLog } from "./write-ahead-log.js";
+
+export type FsyncPolicy = "always" | "interval" | "never";
 
 export interface EmbeddedLogStoreOptions {
   readonly dataDir: string;
@@ -40,6 +47,7 @@ export interface EmbeddedLogStoreOptions {
   readonly segmentBytes?: number;
   readonly segmentMs?: number;
   readonly indexIntervalBytes?: number;
+  readonly writeAheadCheckpointBytes?: number;
   /** With `fsync: "interval"`, flush on a timer (a live server); tests leave this off and call flush() directly. */
   readonly background?: boolean;
   /** Told about recovery actions (a torn tail cut, an unfinished create removed). */
@@ -48,6 +56,7 @@ export interface EmbeddedLogStoreOptions {
 
 interface LogState {
   readonly name: string;
+  readonly id: Buffer;
   readonly dir: string;
   readonly partitions: Partition[];
   retention: RetentionPolicy;
@@ -55,12 +64,15 @@ interface LogState {
 
 interface LogManifest {
   readonly name: string;
+  /** Absent in manifests written before the write-ahead file: one is given at open. */
+  readonly id?: string;
   readonly partitionCount: number;
   readonly retention: RetentionPolicy;
 }
 
 const manifestFile = "log.json";
 const deletingMarker = ".deleting-";
+const writeAheadDir = "write-ahead";
 
 export class EmbeddedLogStore implements LogStore {
   private readonly logs = new LogRegistry<LogState>();
@@ -69,38 +81,59 @@ export class EmbeddedLogStore implements LogStore {
   private constructor(
     private readonly root: string,
     private readonly partitionOptions: PartitionOptions,
+    /** Present under fsync `always`. */
+    private readonly writeAhead: WriteAheadLog | null,
   ) {}
 
   static async open(options: EmbeddedLogStoreOptions): Promise<EmbeddedLogStore> {
     const root = join(options.dataDir, "logs");
     await mkdir(root, { recursive: true });
     const onRecovery = options.onRecovery ?? (() => undefined);
-    const store = new EmbeddedLogStore(root, {
+    const fsync = options.fsync ?? "always";
+    const writeAheadPath = join(options.dataDir, writeAheadDir);
+    // Read whatever the policy is now: what a crash left there was acknowledged under `always`.
+    const recovered = await RecoveredWriteAhead.read(writeAheadPath, onRecovery);
+    const writeAhead =
+      fsync === "always"
+        ? await WriteAheadLog.create(writeAheadPath, recovered.nextNumber, {
+            checkpointBytes: options.writeAheadCheckpointBytes ?? logStorageDefaults.writeAheadCheckpointBytes,
+            syncSegments: () => store.flush(),
+            onProblem: onRecovery,
+          })
+        : null;
+    const partitionOptions: PartitionOptions = {
       segmentBytes: options.segmentBytes ?? logStorageDefaults.segmentBytes,
       segmentMs: options.segmentMs ?? logStorageDefaults.segmentMs,
       indexIntervalBytes: options.indexIntervalBytes ?? logStorageDefaults.indexIntervalBytes,
       readChunkBytes: logStorageDefaults.readChunkBytes,
-      fsync: options.fsync ?? "always",
       clock: options.clock ?? systemClock,
       indexCache: new IndexCache(logStorageDefaults.cachedSegmentIndexes),
       onRecovery,
-    });
-    for (const entry of await readdir(root)) {
-      const dir = join(root, entry);
-      if (entry.includes(deletingMarker)) {
-        await rm(dir, { recursive: true, force: true });
-        continue;
+    };
+    const store: EmbeddedLogStore = new EmbeddedLogStore(root, partitionOptions, writeAhead);
+    try {
+      for (const entry of await readdir(root)) {
+        const dir = join(root, entry);
+        if (entry.includes(deletingMarker)) {
+          await rm(dir, { recursive: true, force: true });
+          continue;
+        }
+        const manifest = await readManifest(dir);
+        if (manifest === null) {
+          onRecovery(`removed ${dir}: a log creation that did not finish`);
+          await rm(dir, { recursive: true, force: true });
+          continue;
+        }
+        await store.openLog(dir, manifest, recovered);
       }
-      const manifest = await readManifest(dir);
-      if (manifest === null) {
-        onRecovery(`removed ${dir}: a log creation that did not finish`);
-        await rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      await store.openLog(dir, manifest);
+    } catch (error) {
+      // The write-ahead files are kept: they may hold records of the logs that failed to open.
+      await store.close();
+      throw error;
     }
+    await recovered.discard();
     await store.enforceRetention();
-    if (options.background) store.startTimers();
+    if (options.background) store.startTimers(fsync);
     return store;
   }
 
@@ -112,8 +145,9 @@ export class EmbeddedLogStore implements LogStore {
     const dir = join(this.root, encodeLogName(log));
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir);
-    const partitions = await this.openPartitions(log, dir, 0, partitionCount);
-    const state: LogState = { name: log, dir, partitions, retention };
+    const id = randomBytes(logIdBytes);
+    const partitions = await this.openPartitions(log, id, dir, 0, partitionCount, null);
+    const state: LogState = { name: log, id, dir, partitions, retention };
     try {
       // The manifest comes last: its presence marks a finished create, and its directory fsync makes the partition
       // directories' entries durable too.
@@ -147,7 +181,7 @@ export class EmbeddedLogStore implements LogStore {
   async addPartitions(log: string, count: number): Promise<number> {
     const state = this.logs.get(log);
     const first = state.partitions.length;
-    const added = await this.openPartitions(log, state.dir, first, count);
+    const added = await this.openPartitions(log, state.id, state.dir, first, count, null);
     await this.writeManifest(state, first + count);
     state.partitions.push(...added);
     return first;
@@ -203,10 +237,24 @@ export class EmbeddedLogStore implements LogStore {
     for (const timer of this.timers) clearInterval(timer);
     const partitions = this.logs.entries().map(([, state]) => state).flatMap((state) => state.partitions);
     await Promise.all(partitions.map((partition) => partition.close()));
+    // A fenced partition's last acknowledged rounds may be only in the write-ahead file: keep it for the next open.
+    await this.writeAhead?.close(!partitions.some((partition) => partition.isFenced));
   }
 
-  private async openLog(dir: string, manifest: LogManifest): Promise<void> {
-    const partitions = await this.openPartitions(manifest.name, dir, 0, manifest.partitionCount);
+  private async openLog(dir: string, manifest: LogManifest, recovered: RecoveredWriteAhead): Promise<void> {
+    const idGiven = manifest.id !== undefined && /^[0-9a-f]{16}$/.test(manifest.id);
+    const state: LogState = {
+      name: manifest.name,
+      id: idGiven ? Buffer.from(manifest.id!, "hex") : randomBytes(logIdBytes),
+      dir,
+      partitions: [],
+      retention: manifest.retention,
+    };
+    // Without an id the log was last written before there was a write-ahead file, so nothing there is its.
+    if (!idGiven) await this.writeManifest(state, manifest.partitionCount);
+    state.partitions.push(
+      ...(await this.openPartitions(manifest.name, state.id, dir, 0, manifest.partitionCount, idGiven ? recovered : null)),
+    );
     for (const entry of await readdir(dir)) {
       const n = Number(entry);
       if (Number.isInteger(n) && n >= manifest.partitionCount) {
@@ -214,16 +262,31 @@ export class EmbeddedLogStore implements LogStore {
         await rm(join(dir, entry), { recursive: true, force: true });
       }
     }
-    this.logs.set(manifest.name, { name: manifest.name, dir, partitions, retention: manifest.retention });
+    this.logs.set(manifest.name, state);
   }
 
   /**
    * Opens (creating where new) partitions `first` … `first + count - 1` side by side: their file work and fsyncs
    * overlap, which is most of what creating a stream or restarting costs. If any fails, the others are closed again.
    */
-  private async openPartitions(log: string, dir: string, first: number, count: number): Promise<Partition[]> {
+  private async openPartitions(
+    log: string,
+    id: Buffer,
+    dir: string,
+    first: number,
+    count: number,
+    recovered: RecoveredWriteAhead | null,
+  ): Promise<Partition[]> {
+    const writeAhead = this.writeAhead;
     const opened = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) => Partition.open(log, first + i, join(dir, String(first + i)), this.partitionOptions)),
+      Array.from({ length: count }, (_, i) => {
+        const n = first + i;
+        const partitionWriteAhead: PartitionWriteAhead = {
+          commit: writeAhead === null ? null : (batches) => writeAhead.commit(id, n, batches),
+          recovered: recovered?.batchesFor(id, n) ?? [],
+        };
+        return Partition.open(log, n, join(dir, String(n)), this.partitionOptions, partitionWriteAhead);
+      }),
     );
     const partitions = opened.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
     const failure = opened.find((outcome) => outcome.status === "rejected");
@@ -233,12 +296,12 @@ export class EmbeddedLogStore implements LogStore {
   }
 
   private async writeManifest(state: LogState, partitionCount: number): Promise<void> {
-    const manifest: LogManifest = { name: state.name, partitionCount, retention: state.retention };
+    const manifest: LogManifest = { name: state.name, id: state.id.toString("hex"), partitionCount, retention: state.retention };
     await writeFileAtomic(join(state.dir, manifestFile), JSON.stringify(manifest));
   }
 
-  private startTimers(): void {
-    if (this.partitionOptions.fsync !== "interval") return;
+  private startTimers(fsync: FsyncPolicy): void {
+    if (fsync !== "interval") return;
     const onError = (error: unknown): void => this.partitionOptions.onRecovery(`interval flush failed: ${String(error)}`);
     this.timers.push(setInterval(() => void this.flush().catch(onError), logStorageDefaults.fsyncIntervalMs).unref());
   }

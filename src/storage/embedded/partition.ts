@@ -6,18 +6,16 @@
  *   00000000000000000000.log / .index     segments, named by base offset
  *   start-offset                          decimal; present only after a trim that cut inside a segment
  *
- * Writes: appends queue up while a write round runs; the next round writes everything queued and makes it durable
- * with one `fdatasync` (group commit), and only then acknowledges and makes the records readable. Within a round,
- * encoded batches are written in chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU
- * work of encoding overlaps the copy into the page cache. Under fsync `always` the active segment is also opened
- * with O_DSYNC (at its first round) where the platform has it, and a round that is one write goes through that descriptor and needs no
- * fdatasync: one trip to the thread pool instead of two, and each trip costs a context switch each way (on a virtual
- * machine ~80 µs of CPU, as much as the syscalls). Rounds, rolls, retention and close run one at a time on
- * `serial`, so the file state is only ever changed by one of them.
- * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition. A failed
- * O_DSYNC write is a failed write: everything acknowledged before it was already durable, and its own bytes go.
+ * Writes: appends queue up while a write round runs; the next round writes everything queued into the active
+ * segment, and only then acknowledges and makes the records readable. Within a round, encoded batches are written in
+ * chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU work of encoding overlaps the copy
+ * into the page cache. Under fsync `always` a round is made durable by the store's write-ahead file
+ * (write-ahead-log.ts), which takes the rounds of every partition in one durable write; the segment itself is synced
+ * when a checkpoint asks, when it is sealed and when the store closes. After a crash, `open` puts back what the
+ * write-ahead file holds past the segment's surviving end. Rounds, rolls, retention, syncs and close run one at a
+ * time on `serial`, so the file state is only ever changed by one of them.
+ * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
-import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logStorageDefaults } from "../../config/limits.js";
@@ -25,6 +23,7 @@ import type { Clock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
 import { RecentBatches } from "./recent-batches.js";
 import {
+  CorruptDataError,
   PartitionFencedError,
   StorageError,
   StorageIoError,
@@ -52,23 +51,32 @@ import {
   readRecords,
   readVerifiedBatch,
   scanBatches,
+  type ScanEnd,
   Segment,
   sealIndex,
 } from "./segment.js";
 import { type IndexEntry, SegmentIndex } from "./segment-index.js";
-
-export type FsyncPolicy = "always" | "interval" | "never";
 
 export interface PartitionOptions {
   readonly segmentBytes: number;
   readonly segmentMs: number;
   readonly indexIntervalBytes: number;
   readonly readChunkBytes: number;
-  readonly fsync: FsyncPolicy;
   readonly clock: Clock;
   readonly indexCache: IndexCache;
   /** Told about damage found and cut during recovery. */
   readonly onRecovery: (message: string) => void;
+}
+
+/** This partition's place in the store's write-ahead file (write-ahead-log.ts). */
+export interface PartitionWriteAhead {
+  /**
+   * Resolves once a round's batches, already written to the segment, are durable in the write-ahead file. Null when
+   * rounds are not made durable one by one (fsync `interval` or `never`).
+   */
+  readonly commit: ((batches: readonly Buffer[]) => Promise<void>) | null;
+  /** What the write-ahead file of a crashed run holds for this partition, oldest first: put back at open. */
+  readonly recovered: readonly Buffer[];
 }
 
 interface PendingAppend {
@@ -102,6 +110,7 @@ export class Partition {
     readonly partition: number,
     private readonly dir: string,
     private readonly options: PartitionOptions,
+    private readonly commitDurably: PartitionWriteAhead["commit"],
     segments: Segment[],
     startOffset: number,
     lastTimestamp: number | null,
@@ -115,9 +124,15 @@ export class Partition {
   }
 
   /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
-  static async open(log: string, partition: number, dir: string, options: PartitionOptions): Promise<Partition> {
+  static async open(
+    log: string,
+    partition: number,
+    dir: string,
+    options: PartitionOptions,
+    writeAhead: PartitionWriteAhead,
+  ): Promise<Partition> {
     const created = (await mkdir(dir, { recursive: true })) !== undefined;
-    if (created) return new Partition(log, partition, dir, options, [await createSegment(dir, 0)], 0, null);
+    if (created) return new Partition(log, partition, dir, options, writeAhead.commit, [await createSegment(dir, 0)], 0, null);
     const names = await readdir(dir);
     const bases = names
       .filter((name) => name.endsWith(logSuffix))
@@ -137,7 +152,7 @@ export class Partition {
       segments.push(new Segment(dir, base, { size, nextOffset: bases[i + 1]!, firstTimestamp: null, lastTimestamp: null }));
     }
     const activeBase = bases.at(-1) ?? checkpointedStart;
-    const active = await recoverActiveSegment(dir, activeBase, options);
+    const active = await recoverActiveSegment(dir, activeBase, options, writeAhead.recovered);
     segments.push(active);
     try {
       if (bases.length === 0) await fsyncDirectory(dir);
@@ -147,7 +162,7 @@ export class Partition {
         (previous === undefined
           ? null
           : ((await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null));
-      return new Partition(log, partition, dir, options, segments, checkpointedStart, lastTimestamp);
+      return new Partition(log, partition, dir, options, writeAhead.commit, segments, checkpointedStart, lastTimestamp);
     } catch (error) {
       await active.closeFiles();
       throw error;
@@ -261,10 +276,18 @@ export class Partition {
     return this.waiters.wait(offset, this.endOffset, signal);
   }
 
-  /** With `--fsync interval`: makes everything written so far durable. */
+  /**
+   * Makes everything written so far durable in the segment: `--fsync interval` on its timer, and a write-ahead
+   * checkpoint (which also needs the round in flight, whose segment write may not have finished yet).
+   */
   flush(): Promise<void> {
-    if (!this.dirty || this.closed !== null) return Promise.resolve();
-    return this.runSerially(() => this.syncActive());
+    if (this.closed !== null) return Promise.resolve();
+    return this.runSerially(() => (this.dirty ? this.syncActive() : Promise.resolve()));
+  }
+
+  /** Fenced partitions may hold acknowledged rounds that only the write-ahead file has. */
+  get isFenced(): boolean {
+    return this.fenced !== null;
   }
 
   /**
@@ -335,14 +358,13 @@ export class Partition {
       return;
     }
     const active = this.active;
-    const durableLog = await this.durableLog(active);
     const timestamp = Math.max(this.options.clock.now(), this.lastTimestamp ?? 0);
     const logWrites: Array<Promise<void>> = [];
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    const startWrite = (handle: FileHandle): void => {
-      logWrites.push(writeFully(handle, unwritten, unwrittenAt));
+    const startWrite = (): void => {
+      logWrites.push(writeFully(active.logHandle!, unwritten, unwrittenAt));
       unwritten = [];
       unwrittenAt += unwrittenBytes;
       unwrittenBytes = 0;
@@ -375,15 +397,12 @@ export class Partition {
       unwritten.push(batch);
       acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
-      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite(active.logHandle!);
+      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite();
     }
-    // A round written in one piece is made durable by that write (O_DSYNC); one written in pieces while it was still
-    // being encoded gets one fdatasync after them all, rather than a sync per piece.
-    const durableWrite = logWrites.length === 0 && durableLog !== null;
-    if (unwritten.length > 0) startWrite(durableWrite ? durableLog : active.logHandle!);
+    if (unwritten.length > 0) startWrite();
     if (accepted.length === 0) return;
     try {
-      await this.writeToActive(active, logWrites, newEntries, position - active.size);
+      await this.writeToActive(active, logWrites, acceptedBatches, newEntries, position - active.size);
     } catch (error) {
       const failure = this.asStorageError(error, "append");
       for (const { append } of accepted) append.reject(failure);
@@ -396,38 +415,23 @@ export class Partition {
     active.bytesSinceIndexEntry = sinceEntry;
     active.lastBatch = lastBatch;
     this.lastTimestamp = timestamp;
-    if (this.options.fsync === "always" && !durableWrite) {
-      try {
-        await active.logHandle!.datasync();
-      } catch (error) {
-        this.fence(error);
-        for (const { append } of accepted) append.reject(this.fenced);
-        return;
-      }
-    } else {
-      this.dirty = true;
-    }
+    this.dirty = true;
     for (const batch of acceptedBatches) this.recent.add(batch);
     this.publish();
     for (const { append, result } of accepted) append.resolve(result);
   }
 
   /**
-   * Under fsync `always`, the active segment's log file opened a second time with O_DSYNC, for writes that return
-   * durable. Opened at the segment's first round, so that idle shards hold no extra descriptor; null where the
-   * platform has no O_DSYNC or the open fails (rounds then end with an fdatasync, as they would anyway).
+   * Finishes the round's batch writes, makes them durable in the write-ahead file (fsync `always`) and adds its index
+   * entries (writing the index file when they are due), or leaves both files and the index as they were.
    */
-  private async durableLog(active: Segment): Promise<FileHandle | null> {
-    if (this.options.fsync !== "always" || durableWrites === undefined) return null;
-    active.durableLogHandle ??= await open(active.logPath, constants.O_WRONLY | durableWrites).catch(() => null);
-    return active.durableLogHandle;
-  }
-
-  /**
-   * Finishes the round's batch writes and adds its index entries (writing the index file when they are due), or
-   * leaves both files and the index as they were.
-   */
-  private async writeToActive(active: Segment, logWrites: Array<Promise<void>>, entries: IndexEntry[], bytes: number): Promise<void> {
+  private async writeToActive(
+    active: Segment,
+    logWrites: Array<Promise<void>>,
+    batches: readonly Buffer[],
+    entries: IndexEntry[],
+    bytes: number,
+  ): Promise<void> {
     const logHandle = active.logHandle!;
     const indexHandle = active.indexHandle!;
     const index = active.index!;
@@ -438,6 +442,8 @@ export class Partition {
       for (const outcome of await Promise.allSettled(logWrites)) {
         if (outcome.status === "rejected") throw outcome.reason;
       }
+      // Only after the segment write: the write-ahead file never holds a round that its segment does not.
+      if (this.commitDurably !== null) await this.commitDurably(batches);
       for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
       const sinceIndexWrite = active.bytesSinceIndexWrite + bytes;
       if (sinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) await writeUnwrittenIndex(active);
@@ -466,7 +472,7 @@ export class Partition {
   private async roll(): Promise<void> {
     const old = this.active;
     // The old segment is durable before the next one exists, so recovery never sees a sealed segment with a tail
-    // that was not synced (under `--fsync interval` or `never`).
+    // that was not synced, and only ever has to put back the active segment's tail from the write-ahead file.
     try {
       const finalEntry = sealIndex(old.index!, old.lastBatch);
       if (finalEntry !== null) old.unwrittenIndexEntries.push(finalEntry);
@@ -616,9 +622,6 @@ async function writeUnwrittenIndex(segment: Segment): Promise<void> {
   segment.bytesSinceIndexWrite = 0;
 }
 
-/** Writes that are durable when they return, where the platform can (Linux, macOS). */
-const durableWrites: number | undefined = constants.O_DSYNC;
-
 async function createSegment(dir: string, baseOffset: number): Promise<Segment> {
   const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
   segment.logHandle = await open(segment.logPath, "w+");
@@ -635,16 +638,22 @@ async function createSegment(dir: string, baseOffset: number): Promise<Segment> 
 
 /**
  * Opens the last segment for appending. Its tail may be torn or garbled by a crash: verify from the last index entry
- * that still checks out, cut the file after the last valid batch, and bring the index up to date.
+ * that still checks out, cut the file after the last valid batch, put back what the write-ahead file holds past that
+ * (`recovered`), and bring the index up to date.
  */
-async function recoverActiveSegment(dir: string, baseOffset: number, options: PartitionOptions): Promise<Segment> {
+async function recoverActiveSegment(
+  dir: string,
+  baseOffset: number,
+  options: PartitionOptions,
+  recovered: readonly Buffer[],
+): Promise<Segment> {
   const segment = new Segment(dir, baseOffset, { size: 0, nextOffset: baseOffset, firstTimestamp: null, lastTimestamp: null });
   // "a+" creates the file if this is a new partition; appends then use positional writes, which "a" would ignore.
   await (await open(segment.logPath, "a+")).close();
   const handle = await open(segment.logPath, "r+");
   segment.logHandle = handle;
   try {
-    const fileBytes = (await handle.stat()).size;
+    let fileBytes = (await handle.stat()).size;
     let indexBytes = Buffer.alloc(0);
     try {
       indexBytes = await readFile(segment.indexPath);
@@ -652,38 +661,26 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
       if (!isNotFound(error)) throw error;
     }
     const index = SegmentIndex.fromFile(indexBytes, fileBytes);
-    let scanFrom = { position: 0, offset: baseOffset };
-    for (let entry = index.last(); entry !== null; entry = index.last()) {
-      const batch = await readVerifiedBatch(handle, fileBytes, baseOffset, entry);
-      if (batch !== null) {
-        scanFrom = { position: entry.position, offset: baseOffset + entry.relativeOffset };
-        break;
-      }
-      index.dropLast();
-    }
-    let sinceEntry = 0;
-    const end = await scanBatches(handle, scanFrom.position, fileBytes, scanFrom.offset, options.readChunkBytes, (header, position) => {
-      if (index.last()?.position !== position && sinceEntry >= options.indexIntervalBytes) {
-        index.append(entryFor(segment, header, position));
-        sinceEntry = 0;
-      }
-      sinceEntry += header.length;
-      segment.lastBatch = entryFor(segment, header, position);
-    });
-    if (end.damage !== null || end.position < fileBytes) {
+    let tail = await scanTail(handle, segment, index, fileBytes, options);
+    if (tail.end.damage !== null || tail.end.position < fileBytes) {
       options.onRecovery(
-        `cut ${fileBytes - end.position} bytes from the end of ${segment.logPath}: ${end.damage ?? "trailing bytes"}`,
+        `cut ${fileBytes - tail.end.position} bytes from the end of ${segment.logPath}: ${tail.end.damage ?? "trailing bytes"}`,
       );
-      await handle.truncate(end.position);
+      await handle.truncate(tail.end.position);
       await handle.datasync();
+      fileBytes = tail.end.position;
     }
+    const replayed = await replayWrittenAhead(handle, segment, index, tail.end, recovered, options);
+    if (replayed !== null) tail = await scanTail(handle, segment, index, replayed, options);
+    const end = tail.end;
     await writeFile(segment.indexPath, index.bytes());
     segment.indexHandle = await open(segment.indexPath, "r+");
     segment.index = index;
     segment.indexFileBytes = index.bytes().length;
     segment.size = end.position;
     segment.nextOffset = end.nextOffset;
-    segment.bytesSinceIndexEntry = sinceEntry;
+    segment.bytesSinceIndexEntry = tail.sinceEntry;
+    segment.lastBatch = tail.lastBatch;
     segment.lastTimestamp = end.lastTimestamp;
     if (end.position > 0) {
       const first = readBatchHeader(await readAt(handle, 0, batchHeaderBytes), 0);
@@ -694,4 +691,105 @@ async function recoverActiveSegment(dir: string, baseOffset: number, options: Pa
     await segment.closeFiles();
     throw error;
   }
+}
+
+/**
+ * Drops the index's last entries until one points at the batch it names, then walks the valid batches from there to
+ * `fileBytes`, adding the index entries that are due.
+ */
+async function scanTail(
+  handle: FileHandle,
+  segment: Segment,
+  index: SegmentIndex,
+  fileBytes: number,
+  options: PartitionOptions,
+): Promise<{ end: ScanEnd; sinceEntry: number; lastBatch: IndexEntry | null }> {
+  let scanFrom = { position: 0, offset: segment.baseOffset };
+  for (let entry = index.last(); entry !== null; entry = index.last()) {
+    const batch = await readVerifiedBatch(handle, fileBytes, segment.baseOffset, entry);
+    if (batch !== null) {
+      scanFrom = { position: entry.position, offset: segment.baseOffset + entry.relativeOffset };
+      break;
+    }
+    index.dropLast();
+  }
+  let sinceEntry = 0;
+  let lastBatch: IndexEntry | null = null;
+  const end = await scanBatches(handle, scanFrom.position, fileBytes, scanFrom.offset, options.readChunkBytes, (header, position) => {
+    if (index.last()?.position !== position && sinceEntry >= options.indexIntervalBytes) {
+      index.append(entryFor(segment, header, position));
+      sinceEntry = 0;
+    }
+    sinceEntry += header.length;
+    lastBatch = entryFor(segment, header, position);
+  });
+  return { end, sinceEntry, lastBatch };
+}
+
+/**
+ * Rewrites the active segment from the first of the `recovered` batches that belong to it, which the write-ahead file
+ * holds because they were acknowledged (earlier ones belong to sealed segments, synced when sealed). The segment
+ * keeps what it has before that batch; from it on, the write-ahead file is the record. Returns the file's new size,
+ * or null when nothing was written ahead for this segment.
+ */
+async function replayWrittenAhead(
+  handle: FileHandle,
+  segment: Segment,
+  index: SegmentIndex,
+  end: ScanEnd,
+  recovered: readonly Buffer[],
+  options: PartitionOptions,
+): Promise<number | null> {
+  const batches = recovered.filter((batch) => readBatchHeader(batch, 0)!.baseOffset >= segment.baseOffset);
+  if (batches.length === 0) return null;
+  const from = readBatchHeader(batches[0]!, 0)!.baseOffset;
+  let expected = from;
+  for (const batch of batches) {
+    const header = readBatchHeader(batch, 0)!;
+    if (header.baseOffset !== expected) {
+      throw new CorruptDataError(`the write-ahead file skips from offset ${expected} to ${header.baseOffset} in ${segment.logPath}`);
+    }
+    expected += header.recordCount;
+  }
+  if (from > end.nextOffset) {
+    throw new CorruptDataError(
+      `${segment.logPath} ends at offset ${end.nextOffset}, and the write-ahead file only continues it from offset ${from}`,
+    );
+  }
+  const position = from === end.nextOffset ? end.position : await positionOfBatch(handle, segment, index, from, end, options);
+  await handle.truncate(position);
+  await writeFully(handle, batches, position);
+  await handle.datasync();
+  index.truncateAtPosition(position);
+  if (expected > end.nextOffset) {
+    options.onRecovery(`put back offsets ${end.nextOffset} to ${expected - 1} of ${segment.logPath} from the write-ahead file`);
+  }
+  let bytes = position;
+  for (const batch of batches) bytes += batch.length;
+  return bytes;
+}
+
+/** Where the batch starting at `offset` is in the segment's valid part, which ends at `end`. */
+async function positionOfBatch(
+  handle: FileHandle,
+  segment: Segment,
+  index: SegmentIndex,
+  offset: number,
+  end: ScanEnd,
+  options: PartitionOptions,
+): Promise<number> {
+  const entry = index.floorByOffset(offset - segment.baseOffset);
+  let found: number | null = null;
+  await scanBatches(
+    handle,
+    entry?.position ?? 0,
+    end.position,
+    segment.baseOffset + (entry?.relativeOffset ?? 0),
+    options.readChunkBytes,
+    (header, position) => {
+      if (header.baseOffset === offset) found = position;
+    },
+  );
+  if (found === null) throw new CorruptDataError(`no batch of ${segment.logPath} starts at offset ${offset}, where the write-ahead file does`);
+  return found;
 }
