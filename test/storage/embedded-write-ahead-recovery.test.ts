@@ -1,0 +1,179 @@
+/**
+ * Restarts after a crash under fsync `always`, where acknowledged rounds may be only in the write-ahead file: the
+ * segments' unsynced tails are cut the way a power loss drops the page cache, then the store is opened again.
+ */
+import assert from "node:assert/strict";
+import { cp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { EmbeddedLogStore, type EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedded-log-store.js";
+import { CorruptDataError } from "../../src/storage/errors.js";
+import type { AppendRecord } from "../../src/storage/log-store.js";
+import { acknowledgedRecords, readAll, type RecordSnapshot, snapshot } from "../support/records.js";
+import { partitionDir, segmentBases, segmentLogPath } from "../support/segment-files.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const log = "s";
+
+function records(round: number, count: number): AppendRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ key: Buffer.from(`k${round}-${i}`), value: Buffer.alloc(60 + i, round) }));
+}
+
+/** Appends `rounds` rounds of three records to each of `partitions` partitions, all partitions at once. */
+async function appendRounds(store: EmbeddedLogStore, partitions: number, rounds: number): Promise<RecordSnapshot[][]> {
+  const written: RecordSnapshot[][] = Array.from({ length: partitions }, () => []);
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      written.map(async (acknowledged, partition) => {
+        const batch = records(round * partitions + partition, 3);
+        acknowledged.push(...snapshot(acknowledgedRecords(batch, await store.append(log, partition, batch))));
+      }),
+    );
+  }
+  return written;
+}
+
+/** The data directory as a crash would leave it: copied while the store has its files open. */
+async function crashedCopy(dataDir: string): Promise<string> {
+  const copy = await tempDir();
+  await cp(dataDir, copy, { recursive: true });
+  return copy;
+}
+
+async function activeSegmentLog(dataDir: string, partition: number): Promise<string> {
+  const dir = partitionDir(dataDir, log, partition);
+  return segmentLogPath(dir, (await segmentBases(dir)).at(-1)!);
+}
+
+async function openRecording(dataDir: string, options: Partial<EmbeddedLogStoreOptions> = {}) {
+  const messages: string[] = [];
+  const store = await EmbeddedLogStore.open({ dataDir, onRecovery: (message) => messages.push(message), ...options });
+  return { store, messages };
+}
+
+describe("embedded log: the write-ahead file after a crash", () => {
+  for (const [what, cut] of [
+    ["whole", (_size: number) => 0],
+    ["from the middle of a batch", (size: number) => Math.floor(size / 2) + 1],
+  ] as const) {
+    it(`puts back acknowledged records whose segment lost its unsynced tail (cut ${what})`, async () => {
+      const dataDir = await tempDir();
+      const options = { segmentBytes: 2000 };
+      const store = await EmbeddedLogStore.open({ dataDir, ...options });
+      await store.createLog(log, 3);
+      const written = await appendRounds(store, 3, 12);
+      const crashed = await crashedCopy(dataDir);
+      for (const partition of [0, 2]) {
+        const path = await activeSegmentLog(crashed, partition);
+        await truncate(path, cut((await readFile(path)).length));
+      }
+
+      const { store: recovered, messages } = await openRecording(crashed, options);
+      for (const partition of [0, 1, 2]) {
+        assert.deepEqual(snapshot(await readAll(recovered, log, partition)), written[partition], `partition ${partition}`);
+      }
+      assert.equal(messages.filter((message) => message.startsWith("put back offsets")).length, 2, messages.join("\n"));
+      assert.deepEqual(await readdir(join(crashed, "write-ahead")), [`${"1".padStart(20, "0")}.wal`], "the replayed file is gone");
+      const next = await recovered.append(log, 0, records(99, 1));
+      assert.equal(next.baseOffset, written[0]!.length);
+      await recovered.close();
+      const reopened = await EmbeddedLogStore.open({ dataDir: crashed, ...options });
+      assert.equal((await readAll(reopened, log, 0)).length, written[0]!.length + 1);
+      await reopened.close();
+      await store.close();
+    });
+  }
+
+  it("never puts records of a deleted log into the log created again under its name", async () => {
+    const dataDir = await tempDir();
+    const store = await EmbeddedLogStore.open({ dataDir });
+    await store.createLog(log, 1);
+    await appendRounds(store, 1, 5);
+    await store.deleteLog(log);
+    await store.createLog(log, 1);
+    const written = await appendRounds(store, 1, 2);
+    const crashed = await crashedCopy(dataDir);
+    await truncate(await activeSegmentLog(crashed, 0), 0);
+
+    const recovered = await EmbeddedLogStore.open({ dataDir: crashed });
+    assert.deepEqual(snapshot(await readAll(recovered, log, 0)), written[0]);
+    await recovered.close();
+    await store.close();
+  });
+
+  it("drops a round whose frame the crash tore, even where its segment write survived: it was never acknowledged", async () => {
+    const dataDir = await tempDir();
+    const store = await EmbeddedLogStore.open({ dataDir });
+    await store.createLog(log, 1);
+    const written = await appendRounds(store, 1, 4);
+    const crashed = await crashedCopy(dataDir);
+    const walPath = join(crashed, "write-ahead", await onlyFile(crashed));
+    await truncate(walPath, (await readFile(walPath)).length - 5);
+
+    const { store: recovered, messages } = await openRecording(crashed);
+    assert.deepEqual(snapshot(await readAll(recovered, log, 0)), written[0]!.slice(0, 9));
+    assert.ok(messages.some((message) => /ignored the last \d+ bytes of .*\.wal/.test(message)), messages.join("\n"));
+    await recovered.close();
+    await store.close();
+  });
+
+  it("refuses to open when a segment lost records that the write-ahead file no longer holds", async () => {
+    const dataDir = await tempDir();
+    const options = { writeAheadCheckpointBytes: 1000 };
+    const store = await EmbeddedLogStore.open({ dataDir, ...options });
+    await store.createLog(log, 1);
+    await appendRounds(store, 1, 20);
+    // Checkpoints run in the background: wait until they have deleted every file but the one being written, and
+    // that one holds a round (the segment's records before it are synced, so only the file's records remain).
+    const walDir = join(dataDir, "write-ahead");
+    for (let tries = 0; ; tries++) {
+      assert.ok(tries < 500, "checkpoints deleted the older write-ahead files");
+      const files = await readdir(walDir);
+      if (files.length === 1 && (await stat(join(walDir, files[0]!))).size > 0) break;
+      if (files.length === 1) await appendRounds(store, 1, 1);
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const crashed = await crashedCopy(dataDir);
+    await truncate(await activeSegmentLog(crashed, 0), 0);
+
+    await assert.rejects(EmbeddedLogStore.open({ dataDir: crashed, ...options }), (error: unknown) => {
+      assert.ok(error instanceof CorruptDataError);
+      assert.match(error.message, /ends at offset 0, and the write-ahead file only continues it from offset [1-9]/);
+      return true;
+    });
+    await store.close();
+  });
+
+  it("gives a log from before the write-ahead file an id at open, and keeps its records", async () => {
+    const dataDir = await tempDir();
+    let store = await EmbeddedLogStore.open({ dataDir });
+    await store.createLog(log, 2);
+    const written = await appendRounds(store, 2, 3);
+    await store.close();
+    const manifestPath = join(dataDir, "logs", log, "log.json");
+    const { id, ...older } = JSON.parse(await readFile(manifestPath, "utf8")) as { id: string };
+    assert.match(id, /^[0-9a-f]{16}$/);
+    await writeFile(manifestPath, JSON.stringify(older));
+    await rm(join(dataDir, "write-ahead"), { recursive: true });
+
+    store = await EmbeddedLogStore.open({ dataDir });
+    const given = (JSON.parse(await readFile(manifestPath, "utf8")) as { id?: string }).id;
+    assert.match(given ?? "", /^[0-9a-f]{16}$/);
+    assert.notEqual(given, id);
+    for (const partition of [0, 1]) assert.deepEqual(snapshot(await readAll(store, log, partition)), written[partition]);
+    const syncedBytes = (await readFile(await activeSegmentLog(dataDir, 1))).length;
+    await store.append(log, 1, records(50, 2));
+    const crashed = await crashedCopy(dataDir);
+    await truncate(await activeSegmentLog(crashed, 1), syncedBytes);
+    const recovered = await EmbeddedLogStore.open({ dataDir: crashed });
+    assert.equal((await readAll(recovered, log, 1)).length, written[1]!.length + 2, "its new rounds are written ahead under the new id");
+    await recovered.close();
+    await store.close();
+  });
+});
+
+async function onlyFile(dataDir: string): Promise<string> {
+  const files = await readdir(join(dataDir, "write-ahead"));
+  assert.equal(files.length, 1, files.join(", "));
+  return files[0]!;
+}
