@@ -21,6 +21,12 @@ export const logStorageDefaults = {
    */
   indexWriteIntervalBytes: 1 * MiB,
   /**
+   * Under `--fsync always`, a write round smaller than this is made durable through the store's write-ahead file
+   * (one durable write for the rounds of every partition at once); a larger one is synced in its own segment, so its
+   * bytes are written once.
+   */
+  writeAheadRoundMaxBytes: 64 * KiB,
+  /**
    * Under `--fsync always`, the write-ahead file is checkpointed (every partition's segment synced, the file deleted)
    * once it holds this much. It bounds what a restart after a crash reads and writes back.
    */

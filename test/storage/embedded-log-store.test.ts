@@ -51,7 +51,7 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     return durable;
   }
 
-  it("makes a round durable by one O_DSYNC write to the write-ahead file, after a plain write to the segment", async () => {
+  it("makes a small round durable in the write-ahead file, and a large one in its segment", async () => {
     type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
     const calls: Call[] = [];
     const probe = await open(fileURLToPath(import.meta.url), "r");
@@ -70,30 +70,33 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
       const dataDir = await tempDir();
       const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
       await store.createLog("s", 2);
-      calls.length = 0;
-      await store.append("s", 0, [{ key: null, value: Buffer.alloc(1000, 1) }]);
-      assert.deepEqual(calls, [
+      const large = logStorageDefaults.writeAheadRoundMaxBytes;
+      const append = async (partition: number, bytes: number, fill: number): Promise<Call[]> => {
+        calls.length = 0;
+        await store.append("s", partition, [{ key: null, value: Buffer.alloc(bytes, fill) }]);
+        return calls.slice();
+      };
+      assert.deepEqual(await append(0, 1000, 1), [
+        { call: "write", file: "segment", durable: false },
+        { call: "write", file: "write-ahead", durable: true },
+      ], "small: a plain segment write, then the round's place in an O_DSYNC frame");
+      assert.deepEqual(await append(0, large, 2), [
+        { call: "write", file: "segment", durable: false },
+        { call: "datasync", file: "segment", durable: false },
+      ], "large, after a round not yet synced in the segment: one sync covers both");
+      assert.deepEqual(await append(1, large, 3), [{ call: "write", file: "segment", durable: true }], "large, segment synced: one O_DSYNC write");
+      assert.deepEqual(await append(1, 10, 4), [
         { call: "write", file: "segment", durable: false },
         { call: "write", file: "write-ahead", durable: true },
       ]);
-      calls.length = 0;
-      // A round bigger than writeAheadBytes: still no sync of its own.
-      await store.append("s", 1, [
-        { key: null, value: Buffer.alloc(logStorageDefaults.writeAheadBytes, 2) },
-        { key: null, value: Buffer.alloc(1000, 3) },
-      ]);
-      assert.deepEqual(calls, [
-        { call: "write", file: "segment", durable: false },
-        { call: "write", file: "write-ahead", durable: true },
-      ]);
-      const read = await store.read("s", 1, 0, { maxRecords: 10, maxBytes: 10_000_000 });
-      assert.deepEqual(read.records.map((record) => record.value[0]), [2, 3]);
+      const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+      assert.deepEqual(read.records.map((record) => record.value[0]), [1, 2]);
       calls.length = 0;
       await store.close();
       assert.deepEqual(
         calls.filter((call) => call.call === "datasync").map((call) => call.file),
-        ["segment", "segment"],
-        "a clean close syncs each written segment",
+        ["segment"],
+        "a clean close syncs the one segment with a round only in the write-ahead file",
       );
     } finally {
       Object.assign(prototype, originals);

@@ -6,11 +6,13 @@ import assert from "node:assert/strict";
 import { cp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { logStorageDefaults } from "../../src/config/limits.js";
+import { encodeBatch } from "../../src/storage/embedded/batch.js";
 import { EmbeddedLogStore, type EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedded-log-store.js";
 import { CorruptDataError } from "../../src/storage/errors.js";
 import type { AppendRecord } from "../../src/storage/log-store.js";
 import { acknowledgedRecords, readAll, type RecordSnapshot, snapshot } from "../support/records.js";
-import { partitionDir, segmentBases, segmentLogPath } from "../support/segment-files.js";
+import { batchesIn, partitionDir, segmentBases, segmentLogPath } from "../support/segment-files.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const log = "s";
@@ -101,18 +103,73 @@ describe("embedded log: the write-ahead file after a crash", () => {
     await store.close();
   });
 
-  it("drops a round whose frame the crash tore, even where its segment write survived: it was never acknowledged", async () => {
+  for (const segmentKeptIt of [true, false]) {
+    it(`ignores a frame the crash tore, and ${segmentKeptIt ? "keeps" : "does not miss"} its round ${segmentKeptIt ? "where the segment has it" : "where the segment lost it too"}`, async () => {
+      const dataDir = await tempDir();
+      const store = await EmbeddedLogStore.open({ dataDir });
+      await store.createLog(log, 1);
+      const written = await appendRounds(store, 1, 4);
+      const crashed = await crashedCopy(dataDir);
+      const walPath = join(crashed, "write-ahead", await onlyFile(crashed));
+      await truncate(walPath, (await readFile(walPath)).length - 5);
+      const segmentPath = await activeSegmentLog(crashed, 0);
+      const lastBatch = (await batchesIn(segmentPath)).at(-1)!;
+      if (!segmentKeptIt) await truncate(segmentPath, lastBatch.position);
+
+      const { store: recovered, messages } = await openRecording(crashed);
+      // The last round was written to the segment before its frame, and never acknowledged: a client that sent it
+      // got no answer, and may find it stored, as with any write cut off by a crash.
+      assert.deepEqual(snapshot(await readAll(recovered, log, 0)), segmentKeptIt ? written[0] : written[0]!.slice(0, 9));
+      assert.ok(messages.some((message) => /ignored the last \d+ bytes of .*\.wal/.test(message)), messages.join("\n"));
+      assert.ok(!messages.some((message) => message.startsWith("put back")), "the segment lacked nothing the file had");
+      await recovered.close();
+      await store.close();
+    });
+  }
+
+  it("puts back the rounds after a large round that was synced in its segment, which the file does not hold", async () => {
     const dataDir = await tempDir();
     const store = await EmbeddedLogStore.open({ dataDir });
     await store.createLog(log, 1);
-    const written = await appendRounds(store, 1, 4);
+    const written: RecordSnapshot[] = [];
+    for (const [round, batch] of [
+      [0, records(0, 3)],
+      [1, [{ key: null, value: Buffer.alloc(logStorageDefaults.writeAheadRoundMaxBytes, 1) }]],
+      [2, records(2, 3)],
+      [3, records(3, 2)],
+    ] as const) {
+      written.push(...snapshot(acknowledgedRecords(batch, await store.append(log, 0, batch))));
+      assert.equal(written.at(-1)!.offset, [2, 3, 6, 8][round]);
+    }
     const crashed = await crashedCopy(dataDir);
-    const walPath = join(crashed, "write-ahead", await onlyFile(crashed));
-    await truncate(walPath, (await readFile(walPath)).length - 5);
+    const segmentPath = await activeSegmentLog(crashed, 0);
+    await truncate(segmentPath, (await batchesIn(segmentPath))[2]!.position);
 
     const { store: recovered, messages } = await openRecording(crashed);
-    assert.deepEqual(snapshot(await readAll(recovered, log, 0)), written[0]!.slice(0, 9));
-    assert.ok(messages.some((message) => /ignored the last \d+ bytes of .*\.wal/.test(message)), messages.join("\n"));
+    assert.deepEqual(snapshot(await readAll(recovered, log, 0)), written);
+    assert.deepEqual(messages.filter((message) => message.startsWith("put back")), [`put back offsets 4 to 8 of ${segmentPath} from the write-ahead file`]);
+    await recovered.close();
+    await store.close();
+  });
+
+  it("rewrites the segment from the first batch that is not the one the write-ahead file holds", async () => {
+    const dataDir = await tempDir();
+    const store = await EmbeddedLogStore.open({ dataDir });
+    await store.createLog(log, 1);
+    const written = await appendRounds(store, 1, 3);
+    const crashed = await crashedCopy(dataDir);
+    // A round that failed after its segment write and whose cut-back the crash lost: same place, other records.
+    const segmentPath = await activeSegmentLog(crashed, 0);
+    const second = (await batchesIn(segmentPath))[1]!;
+    const other = encodeBatch(records(7, 3), second.baseOffset, second.timestamp);
+    assert.equal(other.length, second.length);
+    const bytes = await readFile(segmentPath);
+    other.copy(bytes, second.position);
+    await writeFile(segmentPath, bytes);
+
+    const { store: recovered, messages } = await openRecording(crashed);
+    assert.deepEqual(snapshot(await readAll(recovered, log, 0)), written[0]);
+    assert.deepEqual(messages.filter((message) => message.startsWith("put back")), [`put back offsets 3 to 8 of ${segmentPath} from the write-ahead file`]);
     await recovered.close();
     await store.close();
   });

@@ -16,6 +16,7 @@
  * time on `serial`, so the file state is only ever changed by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
+import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logStorageDefaults } from "../../config/limits.js";
@@ -78,6 +79,12 @@ export interface PartitionWriteAhead {
   /** What the write-ahead file of a crashed run holds for this partition, oldest first: put back at open. */
   readonly recovered: readonly Buffer[];
 }
+
+/**
+ * How a write round becomes durable: through the write-ahead file; by an fdatasync of its segment after it; by its
+ * one write through the O_DSYNC descriptor; or later (fsync `interval`, `never`).
+ */
+type RoundDurability = "write-ahead" | "sync" | "own-write" | "later";
 
 interface PendingAppend {
   readonly records: readonly AppendRecord[];
@@ -363,8 +370,8 @@ export class Partition {
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    const startWrite = (): void => {
-      logWrites.push(writeFully(active.logHandle!, unwritten, unwrittenAt));
+    const startWrite = (handle: FileHandle): void => {
+      logWrites.push(writeFully(handle, unwritten, unwrittenAt));
       unwritten = [];
       unwrittenAt += unwrittenBytes;
       unwrittenBytes = 0;
@@ -397,12 +404,19 @@ export class Partition {
       unwritten.push(batch);
       acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
-      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite();
+      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite(active.logHandle!);
     }
-    if (unwritten.length > 0) startWrite();
+    let durability: RoundDurability = this.durabilityOf(position - active.size);
+    let durableLog: FileHandle | null = null;
+    if (durability === "sync" && logWrites.length === 0 && !this.dirty) {
+      durableLog = await this.durableLog(active);
+      if (durableLog !== null) durability = "own-write";
+    }
+    if (unwritten.length > 0) startWrite(durableLog ?? active.logHandle!);
     if (accepted.length === 0) return;
     try {
-      await this.writeToActive(active, logWrites, acceptedBatches, newEntries, position - active.size);
+      const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
+      await this.writeToActive(active, logWrites, writtenAhead, newEntries, position - active.size);
     } catch (error) {
       const failure = this.asStorageError(error, "append");
       for (const { append } of accepted) append.reject(failure);
@@ -415,20 +429,51 @@ export class Partition {
     active.bytesSinceIndexEntry = sinceEntry;
     active.lastBatch = lastBatch;
     this.lastTimestamp = timestamp;
-    this.dirty = true;
+    if (durability === "sync") {
+      try {
+        await active.logHandle!.datasync();
+      } catch (error) {
+        this.fence(error);
+        for (const { append } of accepted) append.reject(this.fenced);
+        return;
+      }
+    }
+    this.dirty = durability === "write-ahead" || durability === "later";
     for (const batch of acceptedBatches) this.recent.add(batch);
     this.publish();
     for (const { append, result } of accepted) append.resolve(result);
   }
 
   /**
-   * Finishes the round's batch writes, makes them durable in the write-ahead file (fsync `always`) and adds its index
-   * entries (writing the index file when they are due), or leaves both files and the index as they were.
+   * How a round of `bytes` is made durable. Under fsync `always` a small round goes to the write-ahead file, where
+   * it shares one durable write with every other partition's; a large one is synced in its segment, which writes its
+   * bytes once rather than twice. Under `interval` and `never`, later.
+   */
+  private durabilityOf(bytes: number): RoundDurability {
+    if (this.commitDurably === null) return "later";
+    return bytes < logStorageDefaults.writeAheadRoundMaxBytes ? "write-ahead" : "sync";
+  }
+
+  /**
+   * Under fsync `always`, the active segment's log file opened a second time with O_DSYNC, for a large round written
+   * in one piece when nothing before it in the segment awaits a sync: that write returns durable, one trip to the
+   * thread pool instead of two. Opened at its first such round, so that idle shards hold no extra descriptor; null
+   * where the platform has no O_DSYNC or the open fails (the round then ends with an fdatasync).
+   */
+  private async durableLog(active: Segment): Promise<FileHandle | null> {
+    if (durableWrites === undefined) return null;
+    active.durableLogHandle ??= await open(active.logPath, constants.O_WRONLY | durableWrites).catch(() => null);
+    return active.durableLogHandle;
+  }
+
+  /**
+   * Finishes the round's batch writes, makes `writtenAhead` durable in the write-ahead file (unless null) and adds
+   * its index entries (writing the index file when they are due), or leaves both files and the index as they were.
    */
   private async writeToActive(
     active: Segment,
     logWrites: Array<Promise<void>>,
-    batches: readonly Buffer[],
+    writtenAhead: readonly Buffer[] | null,
     entries: IndexEntry[],
     bytes: number,
   ): Promise<void> {
@@ -443,7 +488,7 @@ export class Partition {
         if (outcome.status === "rejected") throw outcome.reason;
       }
       // Only after the segment write: the write-ahead file never holds a round that its segment does not.
-      if (this.commitDurably !== null) await this.commitDurably(batches);
+      if (writtenAhead !== null) await this.commitDurably!(writtenAhead);
       for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
       const sinceIndexWrite = active.bytesSinceIndexWrite + bytes;
       if (sinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) await writeUnwrittenIndex(active);
@@ -727,10 +772,11 @@ async function scanTail(
 }
 
 /**
- * Rewrites the active segment from the first of the `recovered` batches that belong to it, which the write-ahead file
- * holds because they were acknowledged (earlier ones belong to sealed segments, synced when sealed). The segment
- * keeps what it has before that batch; from it on, the write-ahead file is the record. Returns the file's new size,
- * or null when nothing was written ahead for this segment.
+ * Puts back into the active segment what the write-ahead file holds for it (`recovered`: acknowledged rounds, oldest
+ * first; those of sealed segments, synced when sealed, are skipped). A batch the segment has byte for byte is kept;
+ * from the first one it lacks or has otherwise, the write-ahead file is the record and the segment is rewritten.
+ * Rounds made durable in the segment itself are not in the write-ahead file, but everything before them in the segment
+ * was synced with them, so they are never missing. Returns the file's new size, or null if nothing was written.
  */
 async function replayWrittenAhead(
   handle: FileHandle,
@@ -742,54 +788,63 @@ async function replayWrittenAhead(
 ): Promise<number | null> {
   const batches = recovered.filter((batch) => readBatchHeader(batch, 0)!.baseOffset >= segment.baseOffset);
   if (batches.length === 0) return null;
-  const from = readBatchHeader(batches[0]!, 0)!.baseOffset;
-  let expected = from;
+  const onDisk = await batchPositions(handle, segment, index, readBatchHeader(batches[0]!, 0)!.baseOffset, end, options);
+  let cut: number | null = null;
+  let next = end.nextOffset;
+  const missing: Buffer[] = [];
   for (const batch of batches) {
     const header = readBatchHeader(batch, 0)!;
-    if (header.baseOffset !== expected) {
-      throw new CorruptDataError(`the write-ahead file skips from offset ${expected} to ${header.baseOffset} in ${segment.logPath}`);
+    if (cut === null && header.baseOffset < end.nextOffset) {
+      const position = onDisk.get(header.baseOffset);
+      if (position === undefined) {
+        throw new CorruptDataError(`no batch of ${segment.logPath} starts at offset ${header.baseOffset}, where the write-ahead file has one`);
+      }
+      if ((await readAt(handle, position, batch.length)).equals(batch)) continue;
+      cut = position;
+      next = header.baseOffset;
     }
-    expected += header.recordCount;
+    if (header.baseOffset !== next) {
+      throw new CorruptDataError(
+        `${segment.logPath} ends at offset ${next}, and the write-ahead file only continues it from offset ${header.baseOffset}`,
+      );
+    }
+    cut ??= end.position;
+    missing.push(batch);
+    next = header.baseOffset + header.recordCount;
   }
-  if (from > end.nextOffset) {
-    throw new CorruptDataError(
-      `${segment.logPath} ends at offset ${end.nextOffset}, and the write-ahead file only continues it from offset ${from}`,
-    );
-  }
-  const position = from === end.nextOffset ? end.position : await positionOfBatch(handle, segment, index, from, end, options);
-  await handle.truncate(position);
-  await writeFully(handle, batches, position);
+  if (cut === null) return null;
+  await handle.truncate(cut);
+  await writeFully(handle, missing, cut);
   await handle.datasync();
-  index.truncateAtPosition(position);
-  if (expected > end.nextOffset) {
-    options.onRecovery(`put back offsets ${end.nextOffset} to ${expected - 1} of ${segment.logPath} from the write-ahead file`);
-  }
-  let bytes = position;
-  for (const batch of batches) bytes += batch.length;
+  index.truncateAtPosition(cut);
+  const firstMissing = readBatchHeader(missing[0]!, 0)!.baseOffset;
+  options.onRecovery(`put back offsets ${firstMissing} to ${next - 1} of ${segment.logPath} from the write-ahead file`);
+  let bytes = cut;
+  for (const batch of missing) bytes += batch.length;
   return bytes;
 }
 
-/** Where the batch starting at `offset` is in the segment's valid part, which ends at `end`. */
-async function positionOfBatch(
+/** Where each batch from the one holding `fromOffset` to the end of the segment's valid part starts, by offset. */
+async function batchPositions(
   handle: FileHandle,
   segment: Segment,
   index: SegmentIndex,
-  offset: number,
+  fromOffset: number,
   end: ScanEnd,
   options: PartitionOptions,
-): Promise<number> {
-  const entry = index.floorByOffset(offset - segment.baseOffset);
-  let found: number | null = null;
+): Promise<Map<number, number>> {
+  const entry = index.floorByOffset(fromOffset - segment.baseOffset);
+  const positions = new Map<number, number>();
   await scanBatches(
     handle,
     entry?.position ?? 0,
     end.position,
     segment.baseOffset + (entry?.relativeOffset ?? 0),
     options.readChunkBytes,
-    (header, position) => {
-      if (header.baseOffset === offset) found = position;
-    },
+    (header, position) => void positions.set(header.baseOffset, position),
   );
-  if (found === null) throw new CorruptDataError(`no batch of ${segment.logPath} starts at offset ${offset}, where the write-ahead file does`);
-  return found;
+  return positions;
 }
+
+/** Writes that are durable when they return, where the platform can (Linux, macOS). */
+const durableWrites: number | undefined = constants.O_DSYNC;

@@ -49,6 +49,11 @@ export class Segment {
   lastBatch: IndexEntry | null = null;
   /** Open only while the segment is active. */
   logHandle: FileHandle | null = null;
+  /**
+   * The same log file opened with O_DSYNC at the segment's first large round under fsync `always` (where the platform
+   * has it): a write through it returns durable, with no fdatasync after it.
+   */
+  durableLogHandle: FileHandle | null = null;
   indexHandle: FileHandle | null = null;
   /** Bytes of the index file written so far. */
   indexFileBytes = 0;
@@ -86,8 +91,9 @@ export class Segment {
 
   /** Closes the active segment's files (each one even if another fails to close). */
   async closeFiles(): Promise<void> {
-    const handles = [this.logHandle, this.indexHandle];
+    const handles = [this.logHandle, this.durableLogHandle, this.indexHandle];
     this.logHandle = null;
+    this.durableLogHandle = null;
     this.indexHandle = null;
     for (const outcome of await Promise.allSettled(handles.map((handle) => handle?.close()))) {
       if (outcome.status === "rejected") throw outcome.reason;
