@@ -41,8 +41,8 @@ export const logStorageDefaults = {
   writeRoundMaxBytes: 16 * MiB,
   /** …and this many appends; the rest wait for the next round. Bounds the iovec list and a round's latency. */
   writeRoundMaxAppends: 1024,
-  /** Within a round, writing starts once this many bytes are encoded, overlapping the rest of the encoding. */
-  writeAheadBytes: 512 * KiB,
+  /** Within a round, a write starts each time this many bytes are encoded, overlapping the rest of the encoding. */
+  roundWriteChunkBytes: 512 * KiB,
   /** Segment indexes kept in memory for segments that are no longer written (the active one is always in memory). */
   cachedSegmentIndexes: 256,
   /** Bytes of each partition's newest batches kept in memory for readers at the end of the log (recent-batches.ts). */

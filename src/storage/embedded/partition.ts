@@ -8,7 +8,7 @@
  *
  * Writes: appends queue up while a write round runs; the next round writes everything queued into the active
  * segment, and only then acknowledges and makes the records readable. Within a round, encoded batches are written in
- * chunks of `writeAheadBytes` while later ones are still being encoded, so the CPU work of encoding overlaps the copy
+ * chunks of `roundWriteChunkBytes` while later ones are still being encoded, so the CPU work of encoding overlaps the copy
  * into the page cache. Under fsync `always` a round is made durable by the store's write-ahead file
  * (write-ahead-log.ts), which takes the rounds of every partition in one durable write; the segment itself is synced
  * when a checkpoint asks, when it is sealed and when the store closes. After a crash, `open` puts back what the
@@ -404,7 +404,7 @@ export class Partition {
       unwritten.push(batch);
       acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
-      if (unwrittenBytes >= logStorageDefaults.writeAheadBytes) startWrite(active.logHandle!);
+      if (unwrittenBytes >= logStorageDefaults.roundWriteChunkBytes) startWrite(active.logHandle!);
     }
     let durability: RoundDurability = this.durabilityOf(position - active.size);
     let durableLog: FileHandle | null = null;
