@@ -7,13 +7,14 @@
  *   start-offset                          decimal; present only after a trim that cut inside a segment
  *
  * Writes: appends queue up while a write round runs; the next round writes everything queued into the active
- * segment, and only then acknowledges and makes the records readable. Within a round, encoded batches are written in
- * chunks of `roundWriteChunkBytes` while later ones are still being encoded, so the CPU work of encoding overlaps the copy
- * into the page cache. Under fsync `always` a round is made durable by the store's write-ahead file
- * (write-ahead-log.ts), which takes the rounds of every partition in one durable write; the segment itself is synced
- * when a checkpoint asks, when it is sealed and when the store closes. After a crash, `open` puts back what the
- * write-ahead file holds past the segment's surviving end. Rounds, rolls, retention, syncs and close run one at a
- * time on `serial`, so the file state is only ever changed by one of them.
+ * segment, makes it durable, and only then acknowledges and makes the records readable. Within a round, encoded
+ * batches are written in chunks of `roundWriteChunkBytes` while later ones are still being encoded, so the CPU work
+ * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round is made durable by the
+ * store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one durable write, and
+ * its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes); a large round is
+ * synced in its segment. After a crash, `open` puts back what the write-ahead file holds and the segment lost.
+ * Rounds, rolls, retention, syncs and close run one at a time on `serial`, so the file state is only ever changed
+ * by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
 import { constants } from "node:fs";
@@ -698,7 +699,7 @@ async function recoverActiveSegment(
   const handle = await open(segment.logPath, "r+");
   segment.logHandle = handle;
   try {
-    let fileBytes = (await handle.stat()).size;
+    const fileBytes = (await handle.stat()).size;
     let indexBytes = Buffer.alloc(0);
     try {
       indexBytes = await readFile(segment.indexPath);
@@ -713,7 +714,6 @@ async function recoverActiveSegment(
       );
       await handle.truncate(tail.end.position);
       await handle.datasync();
-      fileBytes = tail.end.position;
     }
     const replayed = await replayWrittenAhead(handle, segment, index, tail.end, recovered, options);
     if (replayed !== null) tail = await scanTail(handle, segment, index, replayed, options);
@@ -789,6 +789,15 @@ async function replayWrittenAhead(
   const batches = recovered.filter((batch) => readBatchHeader(batch, 0)!.baseOffset >= segment.baseOffset);
   if (batches.length === 0) return null;
   const onDisk = await batchPositions(handle, segment, index, readBatchHeader(batches[0]!, 0)!.baseOffset, end, options);
+  let chunk: Buffer = Buffer.alloc(0);
+  let chunkStart = 0;
+  const segmentHas = async (batch: Buffer, position: number): Promise<boolean> => {
+    if (position < chunkStart || position + batch.length > chunkStart + chunk.length) {
+      chunkStart = position;
+      chunk = await readAt(handle, position, Math.max(batch.length, Math.min(options.readChunkBytes, end.position - position)));
+    }
+    return chunk.subarray(position - chunkStart, position - chunkStart + batch.length).equals(batch);
+  };
   let cut: number | null = null;
   let next = end.nextOffset;
   const missing: Buffer[] = [];
@@ -799,7 +808,7 @@ async function replayWrittenAhead(
       if (position === undefined) {
         throw new CorruptDataError(`no batch of ${segment.logPath} starts at offset ${header.baseOffset}, where the write-ahead file has one`);
       }
-      if ((await readAt(handle, position, batch.length)).equals(batch)) continue;
+      if (await segmentHas(batch, position)) continue;
       cut = position;
       next = header.baseOffset;
     }
