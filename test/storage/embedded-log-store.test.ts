@@ -51,7 +51,7 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     return durable;
   }
 
-  it("makes a small round durable in the write-ahead file, and a large one in its segment", async () => {
+  it("makes small rounds in flight together durable in the write-ahead file, and a lone or large one in its segment", async () => {
     type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
     const calls: Call[] = [];
     const probe = await open(fileURLToPath(import.meta.url), "r");
@@ -71,26 +71,28 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
       const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
       await store.createLog("s", 2);
       const large = logStorageDefaults.writeAheadRoundMaxBytes;
-      const append = async (partition: number, bytes: number, fill: number): Promise<Call[]> => {
+      const record = (bytes: number, fill: number) => [{ key: null, value: Buffer.alloc(bytes, fill) }];
+      /** The calls the appends made, in an order that does not depend on which thread-pool job finished first. */
+      const callsOf = async (...appends: Array<[partition: number, bytes: number, fill: number]>): Promise<string[]> => {
         calls.length = 0;
-        await store.append("s", partition, [{ key: null, value: Buffer.alloc(bytes, fill) }]);
-        return calls.slice();
+        await Promise.all(appends.map(([partition, bytes, fill]) => store.append("s", partition, record(bytes, fill))));
+        return calls.map((call) => `${call.call} ${call.file}${call.durable ? " (O_DSYNC)" : ""}`).sort();
       };
-      assert.deepEqual(await append(0, 1000, 1), [
-        { call: "write", file: "segment", durable: false },
-        { call: "write", file: "write-ahead", durable: true },
-      ], "small: a plain segment write, then the round's place in an O_DSYNC frame");
-      assert.deepEqual(await append(0, large, 2), [
-        { call: "write", file: "segment", durable: false },
-        { call: "datasync", file: "segment", durable: false },
-      ], "large, after a round not yet synced in the segment: one sync covers both");
-      assert.deepEqual(await append(1, large, 3), [{ call: "write", file: "segment", durable: true }], "large, segment synced: one O_DSYNC write");
-      assert.deepEqual(await append(1, 10, 4), [
-        { call: "write", file: "segment", durable: false },
-        { call: "write", file: "write-ahead", durable: true },
-      ]);
-      const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000_000 });
-      assert.deepEqual(read.records.map((record) => record.value[0]), [1, 2]);
+      assert.deepEqual(await callsOf([0, 1000, 1]), ["write segment (O_DSYNC)"], "alone: one durable write to its segment");
+      assert.deepEqual(
+        await callsOf([0, 1000, 2], [1, 1000, 3]),
+        ["write segment (O_DSYNC)", "write segment", "write write-ahead (O_DSYNC)"].sort(),
+        "two at once: the first alone, as above; the second a plain segment write and its place in a durable frame",
+      );
+      assert.deepEqual(
+        await callsOf([1, large, 4]),
+        ["datasync segment", "write segment"],
+        "large, after a round not yet synced in its segment: one sync covers both",
+      );
+      assert.deepEqual(await callsOf([1, large, 5]), ["write segment (O_DSYNC)"], "large, segment synced: one O_DSYNC write");
+      await callsOf([0, 10, 6], [1, 10, 7]);
+      const read = await store.read("s", 1, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+      assert.deepEqual(read.records.map((record) => record.value[0]), [3, 4, 5, 7]);
       calls.length = 0;
       await store.close();
       assert.deepEqual(
@@ -104,25 +106,28 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
   });
 
   for (const fsync of ["always", "interval", "never"] as const) {
-    it(`opens segments without O_DSYNC, and ${fsync === "always" ? "one" : "no"} O_DSYNC write-ahead file, under fsync ${fsync}`, async () => {
+    it(`opens ${fsync === "always" ? "a segment that a lone round wrote also with O_DSYNC, and one O_DSYNC write-ahead file" : "nothing with O_DSYNC"} under fsync ${fsync}, after rolling and reopening too`, async () => {
       const dataDir = await tempDir();
       const options = { dataDir, fsync, segmentBytes: 200 };
       let store = await EmbeddedLogStore.open(options);
       await store.createLog("s", 2);
-      const check = async (): Promise<void> => {
-        assert.deepEqual(await descriptors(dataDir, ".log"), [false, false], "one plain descriptor per partition");
+      // Every append here is a lone round: under always, written with one O_DSYNC write to its segment.
+      const check = async (segmentsWrittenAlone: number): Promise<void> => {
+        const segments = await descriptors(dataDir, ".log");
+        assert.equal(segments.filter((durable) => !durable).length, 2, "one plain descriptor per partition");
+        assert.equal(segments.filter((durable) => durable).length, fsync === "always" ? segmentsWrittenAlone : 0);
         assert.deepEqual(await descriptors(dataDir, ".wal"), fsync === "always" ? [true] : []);
       };
-      await check();
+      await check(0);
       await store.append("s", 1, [{ key: null, value: Buffer.alloc(10) }]);
       for (let i = 0; i < 5; i++) await store.append("s", 0, [{ key: null, value: Buffer.alloc(100, i) }]);
       assert.ok((await readdir(join(dataDir, "logs", "s", "0"))).filter((name) => name.endsWith(".log")).length > 1, "rolled");
-      await check();
+      await check(2);
       await store.close();
       assert.deepEqual(await readdir(join(dataDir, "write-ahead")), [], "a clean close leaves no write-ahead file");
       store = await EmbeddedLogStore.open(options);
       await store.append("s", 0, [{ key: null, value: Buffer.alloc(10, 9) }]);
-      await check();
+      await check(1);
       const read = await store.read("s", 0, 0, { maxRecords: 10, maxBytes: 10_000 });
       assert.deepEqual(read.records.map((record) => record.value[0]), [0, 1, 2, 3, 4, 9]);
       await store.close();

@@ -277,12 +277,12 @@ export class EmbeddedLogStore implements LogStore {
     count: number,
     recovered: RecoveredWriteAhead | null,
   ): Promise<Partition[]> {
-    const writeAhead = this.writeAhead;
     const opened = await Promise.allSettled(
       Array.from({ length: count }, (_, i) => {
         const n = first + i;
         const partitionWriteAhead: PartitionWriteAhead = {
-          commit: writeAhead === null ? null : (batches) => writeAhead.commit(id, n, batches),
+          file: this.writeAhead,
+          logId: id,
           recovered: recovered?.batchesFor(id, n) ?? [],
         };
         return Partition.open(log, n, join(dir, String(n)), this.partitionOptions, partitionWriteAhead);

@@ -9,10 +9,10 @@
  * Writes: appends queue up while a write round runs; the next round writes everything queued into the active
  * segment, makes it durable, and only then acknowledges and makes the records readable. Within a round, encoded
  * batches are written in chunks of `roundWriteChunkBytes` while later ones are still being encoded, so the CPU work
- * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round is made durable by the
- * store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one durable write, and
- * its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes); a large round is
- * synced in its segment. After a crash, `open` puts back what the write-ahead file holds and the segment lost.
+ * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round in flight beside others is
+ * made durable by the store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one
+ * durable write, and its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes);
+ * a large or lone round is synced in its segment. After a crash, `open` puts back what the write-ahead file holds and the segment lost.
  * Rounds, rolls, retention, syncs and close run one at a time on `serial`, so the file state is only ever changed
  * by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
@@ -24,6 +24,7 @@ import { logStorageDefaults } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
 import { RecentBatches } from "./recent-batches.js";
+import type { WriteAheadLog } from "./write-ahead-log.js";
 import {
   CorruptDataError,
   PartitionFencedError,
@@ -72,11 +73,10 @@ export interface PartitionOptions {
 
 /** This partition's place in the store's write-ahead file (write-ahead-log.ts). */
 export interface PartitionWriteAhead {
-  /**
-   * Resolves once a round's batches, already written to the segment, are durable in the write-ahead file. Null when
-   * rounds are not made durable one by one (fsync `interval` or `never`).
-   */
-  readonly commit: ((batches: readonly Buffer[]) => Promise<void>) | null;
+  /** The store's write-ahead file under fsync `always`; null under `interval` and `never`, which sync rounds later. */
+  readonly file: WriteAheadLog | null;
+  /** How the file names the partition's log. */
+  readonly logId: Buffer;
   /** What the write-ahead file of a crashed run holds for this partition, oldest first: put back at open. */
   readonly recovered: readonly Buffer[];
 }
@@ -118,7 +118,8 @@ export class Partition {
     readonly partition: number,
     private readonly dir: string,
     private readonly options: PartitionOptions,
-    private readonly commitDurably: PartitionWriteAhead["commit"],
+    private readonly writeAheadFile: WriteAheadLog | null,
+    private readonly logId: Buffer,
     segments: Segment[],
     startOffset: number,
     lastTimestamp: number | null,
@@ -140,7 +141,8 @@ export class Partition {
     writeAhead: PartitionWriteAhead,
   ): Promise<Partition> {
     const created = (await mkdir(dir, { recursive: true })) !== undefined;
-    if (created) return new Partition(log, partition, dir, options, writeAhead.commit, [await createSegment(dir, 0)], 0, null);
+    const { file, logId } = writeAhead;
+    if (created) return new Partition(log, partition, dir, options, file, logId, [await createSegment(dir, 0)], 0, null);
     const names = await readdir(dir);
     const bases = names
       .filter((name) => name.endsWith(logSuffix))
@@ -170,7 +172,7 @@ export class Partition {
         (previous === undefined
           ? null
           : ((await loadSealedIndex(previous, options.readChunkBytes, options.indexIntervalBytes)).last()?.timestamp ?? null));
-      return new Partition(log, partition, dir, options, writeAhead.commit, segments, checkpointedStart, lastTimestamp);
+      return new Partition(log, partition, dir, options, file, logId, segments, checkpointedStart, lastTimestamp);
     } catch (error) {
       await active.closeFiles();
       throw error;
@@ -408,38 +410,43 @@ export class Partition {
       if (unwrittenBytes >= logStorageDefaults.roundWriteChunkBytes) startWrite(active.logHandle!);
     }
     let durability: RoundDurability = this.durabilityOf(position - active.size);
-    let durableLog: FileHandle | null = null;
-    if (durability === "sync" && logWrites.length === 0 && !this.dirty) {
-      durableLog = await this.durableLog(active);
-      if (durableLog !== null) durability = "own-write";
-    }
-    if (unwritten.length > 0) startWrite(durableLog ?? active.logHandle!);
-    if (accepted.length === 0) return;
+    this.writeAheadFile?.roundStarted();
     try {
-      const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
-      await this.writeToActive(active, logWrites, writtenAhead, newEntries, position - active.size);
-    } catch (error) {
-      const failure = this.asStorageError(error, "append");
-      for (const { append } of accepted) append.reject(failure);
-      return;
-    }
-    active.size = position;
-    active.nextOffset = offset;
-    active.firstTimestamp ??= timestamp;
-    active.lastTimestamp = timestamp;
-    active.bytesSinceIndexEntry = sinceEntry;
-    active.lastBatch = lastBatch;
-    this.lastTimestamp = timestamp;
-    if (durability === "sync") {
+      let durableLog: FileHandle | null = null;
+      if (durability === "sync" && logWrites.length === 0 && !this.dirty) {
+        durableLog = await this.durableLog(active);
+        if (durableLog !== null) durability = "own-write";
+      }
+      if (unwritten.length > 0) startWrite(durableLog ?? active.logHandle!);
+      if (accepted.length === 0) return;
       try {
-        await active.logHandle!.datasync();
+        const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
+        await this.writeToActive(active, logWrites, writtenAhead, newEntries, position - active.size);
       } catch (error) {
-        this.fence(error);
-        for (const { append } of accepted) append.reject(this.fenced);
+        const failure = this.asStorageError(error, "append");
+        for (const { append } of accepted) append.reject(failure);
         return;
       }
+      active.size = position;
+      active.nextOffset = offset;
+      active.firstTimestamp ??= timestamp;
+      active.lastTimestamp = timestamp;
+      active.bytesSinceIndexEntry = sinceEntry;
+      active.lastBatch = lastBatch;
+      this.lastTimestamp = timestamp;
+      if (durability === "sync") {
+        try {
+          await active.logHandle!.datasync();
+        } catch (error) {
+          this.fence(error);
+          for (const { append } of accepted) append.reject(this.fenced);
+          return;
+        }
+      }
+      this.dirty = durability === "write-ahead" || durability === "later";
+    } finally {
+      this.writeAheadFile?.roundEnded();
     }
-    this.dirty = durability === "write-ahead" || durability === "later";
     for (const batch of acceptedBatches) this.recent.add(batch);
     this.publish();
     for (const { append, result } of accepted) append.resolve(result);
@@ -447,12 +454,15 @@ export class Partition {
 
   /**
    * How a round of `bytes` is made durable. Under fsync `always` a small round goes to the write-ahead file, where
-   * it shares one durable write with every other partition's; a large one is synced in its segment, which writes its
-   * bytes once rather than twice. Under `interval` and `never`, later.
+   * it shares one durable write with the other partitions' rounds in flight. A large one is synced in its segment,
+   * which writes its bytes once rather than twice; so is a round with no other in flight in the store, which has
+   * nothing to share a write with (a lone PutRecord: one O_DSYNC write instead of a plain write and a durable one).
+   * Under `interval` and `never`, later.
    */
   private durabilityOf(bytes: number): RoundDurability {
-    if (this.commitDurably === null) return "later";
-    return bytes < logStorageDefaults.writeAheadRoundMaxBytes ? "write-ahead" : "sync";
+    const file = this.writeAheadFile;
+    if (file === null) return "later";
+    return bytes >= logStorageDefaults.writeAheadRoundMaxBytes || file.idle ? "sync" : "write-ahead";
   }
 
   /**
@@ -489,7 +499,7 @@ export class Partition {
         if (outcome.status === "rejected") throw outcome.reason;
       }
       // Only after the segment write: the write-ahead file never holds a round that its segment does not.
-      if (writtenAhead !== null) await this.commitDurably!(writtenAhead);
+      if (writtenAhead !== null) await this.writeAheadFile!.commit(this.logId, this.partition, writtenAhead);
       for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
       const sinceIndexWrite = active.bytesSinceIndexWrite + bytes;
       if (sinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) await writeUnwrittenIndex(active);

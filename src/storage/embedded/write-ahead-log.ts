@@ -124,6 +124,7 @@ export class WriteAheadLog {
   private position = 0;
   private sequence = 0;
   private closed = false;
+  private roundsInFlight = 0;
 
   private constructor(
     private readonly dir: string,
@@ -135,6 +136,22 @@ export class WriteAheadLog {
   /** Starts a new file numbered `number` in `dir`. */
   static async create(dir: string, number: number, options: WriteAheadOptions): Promise<WriteAheadLog> {
     return new WriteAheadLog(dir, number, await createFile(dir, number), options);
+  }
+
+  /**
+   * Whether a partition's write round deciding now would be the only one in flight in the store: one with nothing to
+   * share a durable write with. Partitions count their rounds in with `roundStarted` and out with `roundEnded`.
+   */
+  get idle(): boolean {
+    return this.roundsInFlight === 0;
+  }
+
+  roundStarted(): void {
+    this.roundsInFlight++;
+  }
+
+  roundEnded(): void {
+    this.roundsInFlight--;
   }
 
   /**
