@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { constants, readFileSync, readlinkSync } from "node:fs";
-import { type FileHandle, open, readdir, readlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { logStorageDefaults } from "../../src/config/limits.js";
 import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
+import { ManualClock } from "../support/clock.js";
 import { tempDir } from "../support/temp-dir.js";
 import { logStoreCases } from "./log-store.cases.js";
 
@@ -51,22 +52,39 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     return durable;
   }
 
-  it("makes small rounds in flight together durable in the write-ahead file, and a lone or large one in its segment", async () => {
-    type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
-    const calls: Call[] = [];
+  /**
+   * Runs `body` with `onCall` told of every writev and datasync of this process's file handles (they share one
+   * prototype) before it happens; `onCall` may throw to make the call fail.
+   */
+  async function watchingFileCalls(
+    onCall: (call: "write" | "datasync", path: string, fd: number) => void,
+    body: () => Promise<void>,
+  ): Promise<void> {
     const probe = await open(fileURLToPath(import.meta.url), "r");
     const prototype = Object.getPrototypeOf(probe) as Record<"writev" | "datasync", (...args: unknown[]) => unknown>;
     await probe.close();
     const originals = { writev: prototype.writev, datasync: prototype.datasync };
     for (const name of ["writev", "datasync"] as const) {
       prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
-        const path = readlinkSync(`/proc/self/fd/${this.fd}`);
-        const file = path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : null;
-        if (file !== null) calls.push({ call: name === "writev" ? "write" : "datasync", file, durable: isDurable(this.fd) });
+        onCall(name === "writev" ? "write" : "datasync", readlinkSync(`/proc/self/fd/${this.fd}`), this.fd);
         return originals[name].apply(this, args);
       };
     }
     try {
+      await body();
+    } finally {
+      Object.assign(prototype, originals);
+    }
+  }
+
+  it("makes small rounds in flight together durable in the write-ahead file, and a lone or large one in its segment", async () => {
+    type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
+    const calls: Call[] = [];
+    const watch = (call: Call["call"], path: string, fd: number): void => {
+      const file = path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : null;
+      if (file !== null) calls.push({ call, file, durable: isDurable(fd) });
+    };
+    await watchingFileCalls(watch, async () => {
       const dataDir = await tempDir();
       const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
       await store.createLog("s", 2);
@@ -100,10 +118,72 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
         ["segment"],
         "a clean close syncs the one segment with a round only in the write-ahead file",
       );
-    } finally {
-      Object.assign(prototype, originals);
-    }
+    });
   });
+
+  it("fails the rounds of a write-ahead frame that cannot be written, and cuts them back off their segments", async () => {
+    const dataDir = await tempDir();
+    let failing = false;
+    const failFrames = (call: "write" | "datasync", path: string): void => {
+      if (failing && call === "write" && path.endsWith(".wal")) throw Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" });
+    };
+    await watchingFileCalls(failFrames, async () => {
+      const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
+      await store.createLog("s", 3);
+      const append = (partition: number, fill: number) => store.append("s", partition, [{ key: null, value: Buffer.alloc(100, fill) }]);
+      await Promise.all([append(0, 1), append(1, 2), append(2, 3)]);
+      const segment = join(dataDir, "logs", "s", "1", `${"0".padStart(20, "0")}.log`);
+      const sizeBefore = (await readFile(segment)).length;
+      failing = true;
+      // Partition 0's round is alone and synced in its segment; 1 and 2 share a frame, which fails.
+      const outcomes = await Promise.allSettled([append(0, 4), append(1, 5), append(2, 6)]);
+      failing = false;
+      assert.equal(outcomes[0].status, "fulfilled");
+      for (const outcome of outcomes.slice(1)) {
+        assert.equal(outcome.status, "rejected");
+        assert.equal((outcome as PromiseRejectedResult).reason.name, "StorageIoError");
+      }
+      assert.equal((await readFile(segment)).length, sizeBefore, "the failed round's bytes were cut off its segment");
+      assert.equal(store.stats("s", 1).endOffset, 1);
+      assert.equal((await append(1, 7)).baseOffset, 1, "the next round takes the failed one's offsets");
+      const read = await store.read("s", 1, 0, { maxRecords: 10, maxBytes: 10_000 });
+      assert.deepEqual(read.records.map((record) => record.value[0]), [2, 7]);
+      await store.close();
+    });
+  });
+
+  it("does not fail a round when the index file cannot be written, and writes its entries at the next chance", async () => {
+    const run = async (failIndexWrites: boolean): Promise<{ index: Buffer; failures: number }> => {
+      const dataDir = await tempDir();
+      const clock = new ManualClock();
+      let failing = failIndexWrites;
+      let failures = 0;
+      const failIndex = (call: "write" | "datasync", path: string): void => {
+        if (!failing || call !== "write" || !path.endsWith(".index")) return;
+        failures++;
+        throw Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" });
+      };
+      await watchingFileCalls(failIndex, async () => {
+        const store = await EmbeddedLogStore.open({ dataDir, clock });
+        await store.createLog("s", 1);
+        const quarter = (fill: number) => [{ key: null, value: Buffer.alloc(logStorageDefaults.indexWriteIntervalBytes / 4, fill) }];
+        for (let i = 0; i < 10; i++) {
+          if (i === 5) failing = false;
+          clock.advance(1000);
+          assert.equal((await store.append("s", 0, quarter(i))).baseOffset, i);
+        }
+        await store.close();
+      });
+      return { index: await readFile(join(dataDir, "logs", "s", "0", `${"0".padStart(20, "0")}.index`)), failures };
+    };
+    const failed = await run(true);
+    const control = await run(false);
+    assert.ok(failed.failures > 0, "an index write was due while they failed");
+    assert.equal(control.failures, 0);
+    assert.ok(control.index.length > 0);
+    assert.deepEqual(failed.index, control.index, "the entries reached the index file all the same");
+  });
+
 
   for (const fsync of ["always", "interval", "never"] as const) {
     it(`opens ${fsync === "always" ? "a segment that a lone round wrote also with O_DSYNC, and one O_DSYNC write-ahead file" : "nothing with O_DSYNC"} under fsync ${fsync}, after rolling and reopening too`, async () => {

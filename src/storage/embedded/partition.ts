@@ -478,8 +478,8 @@ export class Partition {
   }
 
   /**
-   * Finishes the round's batch writes, makes `writtenAhead` durable in the write-ahead file (unless null) and adds
-   * its index entries (writing the index file when they are due), or leaves both files and the index as they were.
+   * Finishes the round's batch writes and makes `writtenAhead` durable in the write-ahead file (unless null), or cuts
+   * the segment back to where it was; then adds the round's index entries, writing the index file when they are due.
    */
   private async writeToActive(
     active: Segment,
@@ -488,32 +488,28 @@ export class Partition {
     entries: IndexEntry[],
     bytes: number,
   ): Promise<void> {
-    const logHandle = active.logHandle!;
-    const indexHandle = active.indexHandle!;
-    const index = active.index!;
-    const indexCountBefore = index.length;
-    const unwrittenBefore = active.unwrittenIndexEntries.length;
     try {
       // Every write must have ended before the file may be cut back: wait for all, then fail with the first failure.
       for (const outcome of await Promise.allSettled(logWrites)) {
         if (outcome.status === "rejected") throw outcome.reason;
       }
-      // Only after the segment write: the write-ahead file never holds a round that its segment does not.
+      // Only after the segment write, and last: the write-ahead file only ever holds rounds that are acknowledged.
       if (writtenAhead !== null) await this.writeAheadFile!.commit(this.logId, this.partition, writtenAhead);
-      for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
-      const sinceIndexWrite = active.bytesSinceIndexWrite + bytes;
-      if (sinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) await writeUnwrittenIndex(active);
-      else active.bytesSinceIndexWrite = sinceIndexWrite;
     } catch (error) {
-      while (index.length > indexCountBefore) index.dropLast();
-      active.unwrittenIndexEntries.length = unwrittenBefore;
       try {
-        await logHandle.truncate(active.size);
-        await indexHandle.truncate(active.indexFileBytes);
+        await active.logHandle!.truncate(active.size);
       } catch (truncateError) {
         this.fence(truncateError);
       }
       throw error;
+    }
+    const index = active.index!;
+    for (const entry of entries) active.unwrittenIndexEntries.push(index.append(entry));
+    active.bytesSinceIndexWrite += bytes;
+    // The index is a hint that recovery verifies and completes: a failed write of it (a full disk) leaves its entries
+    // for the next attempt rather than fail a round that is already durable.
+    if (active.bytesSinceIndexWrite >= logStorageDefaults.indexWriteIntervalBytes) {
+      await writeUnwrittenIndex(active).catch(() => undefined);
     }
   }
 

@@ -59,8 +59,8 @@ export class Segment {
   indexFileBytes = 0;
   /**
    * Index entries in `index` but not yet in the index file (views of its bytes, which an appended entry never
-   * changes: only a failed round's own entries are dropped, from both), and the bytes of batches appended since the
-   * index file was last written.
+   * changes: entries are only added by rounds that succeeded, and only dropped while the segment is recovered), and
+   * the bytes of batches appended since the index file was last written.
    */
   unwrittenIndexEntries: Buffer[] = [];
   bytesSinceIndexWrite = 0;
