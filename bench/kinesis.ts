@@ -867,7 +867,8 @@ function renderMarkdown(
     `Every server runs in its own process on a free loopback port; the load comes from another process through ` +
       `@aws-sdk/client-kinesis (its default HTTP/2 handler, or NodeHttpHandler for HTTP/1.1 with keep-alive). Servers: ` +
       `**Freshet** ${versions.freshet} (\`freshet serve --limits off\`, durable data directory, fsync \`always\`: every ` +
-      `PutRecords is acknowledged once on disk, after an O_DSYNC write or fdatasync), **kinesalite** ${versions.kinesalite} (LevelDB on disk via ` +
+      `PutRecords is acknowledged once on disk: after an O_DSYNC write or fdatasync of each shard's segment, or one ` +
+      `shared write to the write-ahead file for small rounds in flight together), **kinesalite** ${versions.kinesalite} (LevelDB on disk via ` +
       `\`--path\`, stream create/delete/update delays 0), **kinesis-mock** ${versions["kinesis-mock"]} (npm ` +
       `\`kinesis-local\`: its Scala.js build run by Node; it keeps data in memory, \`*_DURATION=0ms\`; HTTP/1.1 only — ` +
       `its cleartext HTTP/2 fails with a protocol error from the SDK's handler) and the **floor** (\`bench/kinesis-floor.ts\`: ` +
