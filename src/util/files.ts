@@ -1,6 +1,10 @@
 /** Small filesystem helpers for crash-safe updates. */
+import { constants } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+
+/** The open flag for writes that are durable when they return, where the platform has it (Linux, macOS). */
+export const durableWrites: number | undefined = constants.O_DSYNC;
 
 /** Makes a directory's entries (files created, renamed or removed in it) durable. */
 export async function fsyncDirectory(dir: string): Promise<void> {

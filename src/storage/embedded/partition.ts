@@ -42,7 +42,7 @@ import type {
   StoredRecord,
 } from "../log-store.js";
 import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
-import { fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
+import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
   entryFor,
@@ -792,9 +792,11 @@ async function replayWrittenAhead(
   recovered: readonly Buffer[],
   options: PartitionOptions,
 ): Promise<number | null> {
-  const batches = recovered.filter((batch) => readBatchHeader(batch, 0)!.baseOffset >= segment.baseOffset);
+  const batches = recovered
+    .map((bytes) => ({ bytes, header: readBatchHeader(bytes, 0)! }))
+    .filter(({ header }) => header.baseOffset >= segment.baseOffset);
   if (batches.length === 0) return null;
-  const onDisk = await batchPositions(handle, segment, index, readBatchHeader(batches[0]!, 0)!.baseOffset, end, options);
+  const onDisk = await batchPositions(handle, segment, index, batches[0]!.header.baseOffset, end, options);
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = 0;
   const segmentHas = async (batch: Buffer, position: number): Promise<boolean> => {
@@ -807,8 +809,9 @@ async function replayWrittenAhead(
   let cut: number | null = null;
   let next = end.nextOffset;
   const missing: Buffer[] = [];
-  for (const batch of batches) {
-    const header = readBatchHeader(batch, 0)!;
+  let missingFrom = next;
+  let missingBytes = 0;
+  for (const { bytes: batch, header } of batches) {
     if (cut === null && header.baseOffset < end.nextOffset) {
       const position = onDisk.get(header.baseOffset);
       if (position === undefined) {
@@ -824,7 +827,9 @@ async function replayWrittenAhead(
       );
     }
     cut ??= end.position;
+    if (missing.length === 0) missingFrom = header.baseOffset;
     missing.push(batch);
+    missingBytes += batch.length;
     next = header.baseOffset + header.recordCount;
   }
   if (cut === null) return null;
@@ -832,11 +837,8 @@ async function replayWrittenAhead(
   await writeFully(handle, missing, cut);
   await handle.datasync();
   index.truncateAtPosition(cut);
-  const firstMissing = readBatchHeader(missing[0]!, 0)!.baseOffset;
-  options.onRecovery(`put back offsets ${firstMissing} to ${next - 1} of ${segment.logPath} from the write-ahead file`);
-  let bytes = cut;
-  for (const batch of missing) bytes += batch.length;
-  return bytes;
+  options.onRecovery(`put back offsets ${missingFrom} to ${next - 1} of ${segment.logPath} from the write-ahead file`);
+  return cut + missingBytes;
 }
 
 /** Where each batch from the one holding `fromOffset` to the end of the segment's valid part starts, by offset. */
@@ -860,6 +862,3 @@ async function batchPositions(
   );
   return positions;
 }
-
-/** Writes that are durable when they return, where the platform can (Linux, macOS). */
-const durableWrites: number | undefined = constants.O_DSYNC;

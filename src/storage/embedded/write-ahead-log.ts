@@ -33,7 +33,7 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptDataError, StoreClosedError } from "../errors.js";
-import { fsyncDirectory, isNotFound, writeFully } from "../../util/files.js";
+import { durableWrites, fsyncDirectory, isNotFound, writeFully } from "../../util/files.js";
 import { readBatchHeader, verifyBatch } from "./batch.js";
 
 /** Names a log in the write-ahead file: its manifest's id, 8 bytes, so a re-created log is never taken for the old one. */
@@ -43,9 +43,6 @@ const frameMagic = 0x46574131;
 const frameHeaderBytes = 16;
 const entryHeaderBytes = 16;
 const fileSuffix = ".wal";
-
-/** Writes that are durable when they return, where the platform can (Linux, macOS). */
-const durableWrites: number | undefined = constants.O_DSYNC;
 
 interface QueuedEntry {
   readonly logId: Buffer;
