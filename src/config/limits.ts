@@ -45,6 +45,8 @@ export const logStorageDefaults = {
   writeRoundMaxAppends: 1024,
   /** Within a round, a write starts each time this many bytes are encoded, overlapping the rest of the encoding. */
   roundWriteChunkBytes: 512 * KiB,
+  /** A plain segment write of fewer bytes goes to the write thread (write-thread.ts); a larger one, to the pool. */
+  writeThreadMaxBytes: 64 * KiB,
   /** Segment indexes kept in memory for segments that are no longer written (the active one is always in memory). */
   cachedSegmentIndexes: 256,
   /** Bytes of each partition's newest batches kept in memory for readers at the end of the log (recent-batches.ts). */

@@ -12,30 +12,34 @@ import { tempDir } from "../support/temp-dir.js";
 const child = fileURLToPath(new URL("../support/disk-full-child.js", import.meta.url));
 const fileSizeLimitKiB = 200;
 
-it("fails appends cleanly when the disk is full, and keeps every acknowledged record", async () => {
-  const dataDir = await tempDir();
-  const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2"`, process.execPath, child, dataDir], {
-    encoding: "utf8",
-    timeout: 30_000,
+// Under fsync always each lone append is one O_DSYNC write from the thread pool; under never, a plain write from the
+// write thread (write-thread.ts).
+for (const fsync of ["always", "never"] as const) {
+  it(`fails appends cleanly when the disk is full, and keeps every acknowledged record (fsync ${fsync})`, async () => {
+    const dataDir = await tempDir();
+    const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2" "$3"`, process.execPath, child, dataDir, fsync], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, any>);
+    const acked = lines.filter((line) => line.acked).map((line) => line.acked as { baseOffset: number; count: number });
+    const failure = lines.find((line) => line.failed);
+    const readBack = lines.find((line) => line.readable !== undefined);
+    assert.ok(acked.length > 5, "some appends fit before the limit");
+    assert.deepEqual(failure, { failed: "StorageIoError", code: "EFBIG" });
+    const ackedRecords = acked.reduce((sum, a) => sum + a.count, 0);
+    assert.deepEqual(readBack, { readable: ackedRecords, endOffset: ackedRecords }, "the failed append is not readable");
+
+    const segment = join(dataDir, "logs", "full", "0", `${"0".padStart(20, "0")}.log`);
+    const sizeAfterFailure = (await stat(segment)).size;
+    assert.ok(sizeAfterFailure < fileSizeLimitKiB * 1024, "the partial write was cut back off the file");
+
+    const store = await EmbeddedLogStore.open({ dataDir, fsync });
+    const records = await readAll(store, "full", 0);
+    assert.equal(records.length, ackedRecords);
+    records.forEach((record, i) => assert.ok(record.value.equals(Buffer.alloc(1000, i % 251)), `record ${i} intact`));
+    assert.equal((await store.append("full", 0, [{ key: null, value: Buffer.from("space again") }])).baseOffset, ackedRecords);
+    await store.close();
   });
-  assert.equal(run.status, 0, run.stderr);
-  const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, any>);
-  const acked = lines.filter((line) => line.acked).map((line) => line.acked as { baseOffset: number; count: number });
-  const failure = lines.find((line) => line.failed);
-  const readBack = lines.find((line) => line.readable !== undefined);
-  assert.ok(acked.length > 5, "some appends fit before the limit");
-  assert.deepEqual(failure, { failed: "StorageIoError", code: "EFBIG" });
-  const ackedRecords = acked.reduce((sum, a) => sum + a.count, 0);
-  assert.deepEqual(readBack, { readable: ackedRecords, endOffset: ackedRecords }, "the failed append is not readable");
-
-  const segment = join(dataDir, "logs", "full", "0", `${"0".padStart(20, "0")}.log`);
-  const sizeAfterFailure = (await stat(segment)).size;
-  assert.ok(sizeAfterFailure < fileSizeLimitKiB * 1024, "the partial write was cut back off the file");
-
-  const store = await EmbeddedLogStore.open({ dataDir });
-  const records = await readAll(store, "full", 0);
-  assert.equal(records.length, ackedRecords);
-  records.forEach((record, i) => assert.ok(record.value.equals(Buffer.alloc(1000, i % 251)), `record ${i} intact`));
-  assert.equal((await store.append("full", 0, [{ key: null, value: Buffer.from("space again") }])).baseOffset, ackedRecords);
-  await store.close();
-});
+}

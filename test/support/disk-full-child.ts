@@ -1,12 +1,14 @@
 /**
- * Run under a file-size limit (`ulimit -f`), which makes writes fail like a full disk. Appends until the disk
- * refuses, reports each acknowledgement and the failure as JSON lines, then reads the partition back.
+ * Run under a file-size limit (`ulimit -f`), which makes writes fail like a full disk, as
+ * `disk-full-child <dataDir> <fsync policy>`. Appends until the disk refuses, reports each acknowledgement and the
+ * failure as JSON lines, then reads the partition back.
  */
-import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
+import { EmbeddedLogStore, type FsyncPolicy } from "../../src/storage/embedded/embedded-log-store.js";
 import { readAll } from "./records.js";
 
 const dataDir = process.argv[2]!;
-const store = await EmbeddedLogStore.open({ dataDir });
+const fsync = process.argv[3] as FsyncPolicy;
+const store = await EmbeddedLogStore.open({ dataDir, fsync });
 await store.createLog("full", 1);
 const report = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
 for (let batch = 0; ; batch++) {

@@ -24,6 +24,7 @@ import { logStorageDefaults } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
 import { RecentBatches } from "./recent-batches.js";
+import { writeOffThread } from "./write-thread.js";
 import type { WriteAheadLog } from "./write-ahead-log.js";
 import {
   CorruptDataError,
@@ -373,8 +374,9 @@ export class Partition {
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    const startWrite = (handle: FileHandle): void => {
-      logWrites.push(writeFully(handle, unwritten, unwrittenAt));
+    /** Writes what is encoded so far: through `durable` (O_DSYNC) if given, else a plain write on the write thread. */
+    const startWrite = (durable: FileHandle | null): void => {
+      logWrites.push(durable === null ? writeOffThread(active.logHandle!, unwritten, unwrittenAt) : writeFully(durable, unwritten, unwrittenAt));
       unwritten = [];
       unwrittenAt += unwrittenBytes;
       unwrittenBytes = 0;
@@ -407,7 +409,7 @@ export class Partition {
       unwritten.push(batch);
       acceptedBatches.push(batch);
       unwrittenBytes += batch.length;
-      if (unwrittenBytes >= logStorageDefaults.roundWriteChunkBytes) startWrite(active.logHandle!);
+      if (unwrittenBytes >= logStorageDefaults.roundWriteChunkBytes) startWrite(null);
     }
     let durability: RoundDurability = this.durabilityOf(position - active.size);
     this.writeAheadFile?.roundStarted();
@@ -417,7 +419,7 @@ export class Partition {
         durableLog = await this.durableLog(active);
         if (durableLog !== null) durability = "own-write";
       }
-      if (unwritten.length > 0) startWrite(durableLog ?? active.logHandle!);
+      if (unwritten.length > 0) startWrite(durableLog);
       if (accepted.length === 0) return;
       try {
         const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
