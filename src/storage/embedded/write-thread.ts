@@ -4,8 +4,8 @@
  * more than copying a 12 KB batch into the page cache. A PutRecords spread over 64 shards is 64 such writes.
  *
  * One thread per process takes them instead: the writes asked for in the same turn of the event loop (every
- * partition's round of one request) travel to it as one message, their bytes copied into one transferred buffer,
- * and it writes them one after another with synchronous calls and answers once. Durable writes (O_DSYNC, fdatasync)
+ * partition's round of one request) travel to it as one message, their bytes copied into one shared buffer, and
+ * it writes them one after another with synchronous calls and answers once. Durable writes (O_DSYNC, fdatasync)
  * stay in the thread pool, where they wait for the disk in parallel.
  *
  * The thread writes to descriptors the caller owns: a caller must not close or cut back a file while a write to it
@@ -19,7 +19,7 @@ import { writeFully } from "../../util/files.js";
 /** One message to the thread: every write's bytes, one after another, in `data`. */
 export interface WriteRequest {
   readonly id: number;
-  readonly data: ArrayBuffer;
+  readonly data: SharedArrayBuffer;
   readonly writes: ReadonlyArray<{ readonly fd: number; readonly position: number; readonly length: number }>;
 }
 
@@ -47,8 +47,15 @@ interface QueuedWrite {
 
 let thread: Worker | null = null;
 let nextId = 0;
-/** Writes sent, by request id. */
-const inFlight = new Map<number, QueuedWrite[]>();
+/** Writes sent, and the buffer their bytes are in, by request id. */
+const inFlight = new Map<number, { readonly writes: QueuedWrite[]; readonly data: SharedArrayBuffer }>();
+/**
+ * Buffers of answered messages, for the next ones. Shared and reused rather than transferred: a buffer handed to the
+ * thread is freed only when its garbage collector runs, which a thread that allocates almost nothing seldom does, and
+ * the benchmark's server grew by ~45 MB of them.
+ */
+const idleBuffers: SharedArrayBuffer[] = [];
+const maxIdleBuffers = 4;
 /** Writes asked for in this turn, not sent yet. */
 let queued: QueuedWrite[] = [];
 
@@ -73,25 +80,29 @@ function send(): void {
   queued = [];
   let bytes = 0;
   for (const write of writes) bytes += write.length;
-  const data = Buffer.allocUnsafeSlow(bytes);
+  const data = sharedBuffer(bytes);
+  const view = new Uint8Array(data);
   let at = 0;
   for (const write of writes) {
     for (const buffer of write.buffers) {
-      data.set(buffer, at);
+      view.set(buffer, at);
       at += buffer.length;
     }
   }
   const id = nextId++;
-  const request: WriteRequest = {
-    id,
-    data: data.buffer as ArrayBuffer,
-    writes: writes.map(({ file, position, length }) => ({ fd: file.fd, position, length })),
-  };
-  inFlight.set(id, writes);
+  const request: WriteRequest = { id, data, writes: writes.map(({ file, position, length }) => ({ fd: file.fd, position, length })) };
+  inFlight.set(id, { writes, data });
   const worker = writeThread();
   // Held while it writes (a round waits on it), let go when idle, so it never keeps a process alive.
   worker.ref();
-  worker.postMessage(request, [request.data]);
+  worker.postMessage(request);
+}
+
+/** An idle buffer of at least `bytes`, or a new one (a power of two, so that it fits later messages too). */
+function sharedBuffer(bytes: number): SharedArrayBuffer {
+  const fitting = idleBuffers.findIndex((buffer) => buffer.byteLength >= bytes);
+  if (fitting >= 0) return idleBuffers.splice(fitting, 1)[0]!;
+  return new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, logStorageDefaults.writeThreadMaxBytes))));
 }
 
 function writeThread(): Worker {
@@ -99,10 +110,12 @@ function writeThread(): Worker {
   const started = new Worker(new URL("./write-thread-main.js", import.meta.url));
   started.unref();
   started.on("message", ({ id, failures }: WriteResponse) => {
-    const writes = inFlight.get(id);
-    if (writes === undefined) return;
+    const sent = inFlight.get(id);
+    if (sent === undefined) return;
     inFlight.delete(id);
     if (inFlight.size === 0) started.unref();
+    if (idleBuffers.length < maxIdleBuffers) idleBuffers.push(sent.data);
+    const { writes } = sent;
     const failed = new Map(failures.map(({ write, error }) => [write, error]));
     writes.forEach((write, i) => {
       const error = failed.get(i);
@@ -114,7 +127,7 @@ function writeThread(): Worker {
   const lost = (cause: Error): void => {
     if (thread === started) thread = null;
     const error = Object.assign(new Error(`the write thread stopped: ${cause.message}`, { cause }), { code: "EIO" });
-    for (const writes of inFlight.values()) for (const write of writes) write.reject(error);
+    for (const { writes } of inFlight.values()) for (const write of writes) write.reject(error);
     inFlight.clear();
   };
   started.on("error", lost);
