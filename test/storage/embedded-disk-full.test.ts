@@ -12,8 +12,8 @@ import { tempDir } from "../support/temp-dir.js";
 const child = fileURLToPath(new URL("../support/disk-full-child.js", import.meta.url));
 const fileSizeLimitKiB = 200;
 
-// Under fsync always each lone append is one O_DSYNC write from the thread pool; under never, a plain write from the
-// write thread (write-thread.ts).
+// Under fsync always each lone append is one O_DSYNC write from the thread pool; under never (the child adds a
+// companion append on another partition), a plain write from the write thread (write-thread.ts).
 for (const fsync of ["always", "never"] as const) {
   it(`fails appends cleanly when the disk is full, and keeps every acknowledged record (fsync ${fsync})`, async () => {
     const dataDir = await tempDir();

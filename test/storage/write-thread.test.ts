@@ -41,24 +41,30 @@ describe("write thread", () => {
         ]),
       );
       // A second turn, after the first was answered: the thread takes the next message the same way.
-      await writeOffThread(files[0]!, [Buffer.from("zz")], 2);
+      await Promise.all([writeOffThread(files[0]!, [Buffer.from("zz")], 2), writeOffThread(files[1]!, [Buffer.from("yy")], 6)]);
     });
     assert.equal(poolWrites, 0);
     for (const file of files) await file.close();
     assert.deepEqual(
       await Promise.all([0, 1, 2].map(async (i) => (await readFile(join(dir, `f${i}`), "utf8")))),
-      ["0azz0c", "1a1b1c", "2a2b2c"],
+      ["0azz0c", "1a1b1cyy", "2a2b2c"],
     );
   });
 
-  it("sends a write of writeThreadMaxBytes or more through the thread pool", async () => {
+  it("sends a lone write, and a write of writeThreadMaxBytes or more, through the thread pool", async () => {
     const dir = await tempDir();
-    const file = await open(join(dir, "large"), "w+");
-    const large = Buffer.alloc(logStorageDefaults.writeThreadMaxBytes, 7);
-    const poolWrites = await countingPoolWrites(() => writeOffThread(file, [large.subarray(0, 10), large.subarray(10)], 0));
-    assert.equal(poolWrites, 1);
-    await file.close();
-    assert.ok((await readFile(join(dir, "large"))).equals(large));
+    const lone = await open(join(dir, "lone"), "w+");
+    const large = await open(join(dir, "large"), "w+");
+    const largeBytes = Buffer.alloc(logStorageDefaults.writeThreadMaxBytes, 7);
+    assert.equal(await countingPoolWrites(() => writeOffThread(lone, [Buffer.from("alone")], 0)), 1);
+    const poolWrites = await countingPoolWrites(async () => {
+      await Promise.all([writeOffThread(large, [largeBytes.subarray(0, 10), largeBytes.subarray(10)], 0), writeOffThread(lone, [Buffer.from("!")], 5)]);
+    });
+    assert.equal(poolWrites, 2, "the large write, and the small one left alone in its message");
+    await lone.close();
+    await large.close();
+    assert.equal(await readFile(join(dir, "lone"), "utf8"), "alone!");
+    assert.ok((await readFile(join(dir, "large"))).equals(largeBytes));
   });
 
   it("fails a write with the system's error, and only that write", async () => {

@@ -1,7 +1,9 @@
 /**
  * Run under a file-size limit (`ulimit -f`), which makes writes fail like a full disk, as
- * `disk-full-child <dataDir> <fsync policy>`. Appends until the disk refuses, reports each acknowledgement and the
- * failure as JSON lines, then reads the partition back.
+ * `disk-full-child <dataDir> <fsync policy>`. Appends to partition 0 until the disk refuses, reports each
+ * acknowledgement and the failure as JSON lines, then reads the partition back. Under fsync `never` each append has
+ * a small companion on partition 1 in the same turn, so that the two plain writes go to the write thread together
+ * (a lone one goes to the thread pool).
  */
 import { EmbeddedLogStore, type FsyncPolicy } from "../../src/storage/embedded/embedded-log-store.js";
 import { readAll } from "./records.js";
@@ -9,12 +11,16 @@ import { readAll } from "./records.js";
 const dataDir = process.argv[2]!;
 const fsync = process.argv[3] as FsyncPolicy;
 const store = await EmbeddedLogStore.open({ dataDir, fsync });
-await store.createLog("full", 1);
+await store.createLog("full", 2);
+const companion = fsync === "never";
 const report = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
 for (let batch = 0; ; batch++) {
   const records = Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.alloc(1000, (batch * 10 + i) % 251) }));
   try {
-    const result = await store.append("full", 0, records);
+    const [result] = await Promise.all([
+      store.append("full", 0, records),
+      companion ? store.append("full", 1, [{ key: null, value: Buffer.from([batch % 251]) }]) : null,
+    ]);
     report({ acked: result });
   } catch (error) {
     report({ failed: (error as Error).name, code: ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code });

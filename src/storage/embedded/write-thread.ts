@@ -78,6 +78,12 @@ export function writeOffThread(file: FileHandle, buffers: readonly Buffer[], pos
 function send(): void {
   const writes = queued;
   queued = [];
+  // A lone write (a lone PutRecord) goes to the pool: one message there and back costs more than one trip.
+  if (writes.length === 1) {
+    const [write] = writes as [QueuedWrite];
+    writeFully(write.file, write.buffers, write.position).then(write.resolve, write.reject);
+    return;
+  }
   let bytes = 0;
   for (const write of writes) bytes += write.length;
   const data = sharedBuffer(bytes);
