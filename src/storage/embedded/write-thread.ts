@@ -5,8 +5,8 @@
  *
  * One thread per process takes them instead: the writes asked for in the same turn of the event loop (every
  * partition's round of one request) travel to it as one message, their bytes copied into one shared buffer, and
- * it writes them one after another with synchronous calls and answers once. Durable writes (O_DSYNC, fdatasync)
- * stay in the thread pool, where they wait for the disk in parallel.
+ * it writes them one after another with synchronous calls and answers once. A large write, a write alone in its
+ * turn, and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where they wait for the disk in parallel.
  *
  * The thread writes to descriptors the caller owns: a caller must not close or cut back a file while a write to it
  * is pending (partitions run their rounds, syncs and closes one at a time, so they never do).
