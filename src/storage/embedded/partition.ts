@@ -374,7 +374,7 @@ export class Partition {
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    /** Writes what is encoded so far: through `durable` (O_DSYNC) if given, else a plain write on the write thread. */
+    /** Writes what is encoded so far: through `durable` (O_DSYNC) if given, else a plain write (writeOffThread). */
     const startWrite = (durable: FileHandle | null): void => {
       logWrites.push(durable === null ? writeOffThread(active.logHandle!, unwritten, unwrittenAt) : writeFully(durable, unwritten, unwrittenAt));
       unwritten = [];

@@ -61,7 +61,8 @@ let queued: QueuedWrite[] = [];
 
 /**
  * Writes every byte of `buffers` to `file` at `position` without syncing: on the write thread, or through the thread
- * pool if it is large. Fails with the system's error (ENOSPC, EFBIG, EIO …), as a write through the FileHandle would.
+ * pool if it is large or alone in its turn. Fails with the system's error (ENOSPC, EFBIG, EIO …), as a write through
+ * the FileHandle would.
  */
 export function writeOffThread(file: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
   let length = 0;
