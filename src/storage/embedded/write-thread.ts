@@ -114,7 +114,9 @@ function sharedBuffer(bytes: number): SharedArrayBuffer {
 
 function writeThread(): Worker {
   if (thread !== null) return thread;
-  const started = new Worker(new URL("./write-thread-main.js", import.meta.url));
+  // None of the process's Node flags: the thread only writes, and a flag a worker refuses (--input-type) must not
+  // make every plain write fail.
+  const started = new Worker(new URL("./write-thread-main.js", import.meta.url), { execArgv: [] });
   started.unref();
   started.on("message", ({ id, failures }: WriteResponse) => {
     const sent = inFlight.get(id);
