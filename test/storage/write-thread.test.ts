@@ -1,4 +1,4 @@
-/** The write thread on its own: small plain writes of one turn, written off the thread pool; large ones through it. */
+/** The write thread on its own: small plain writes of one turn, written off the thread pool; large or lone ones through it. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { type FileHandle, open, readFile } from "node:fs/promises";

@@ -55,7 +55,8 @@ const inFlight = new Map<number, { readonly writes: QueuedWrite[]; readonly data
  * the benchmark's server grew by ~45 MB of them.
  */
 const idleBuffers: SharedArrayBuffer[] = [];
-const maxIdleBuffers = 4;
+/** Kept idle at most: a turn that wrote to a thousand shards must not pin its large buffer for good. */
+const maxIdleBytes = 4 * 1024 * 1024;
 /** Writes asked for in this turn, not sent yet. */
 let queued: QueuedWrite[] = [];
 
@@ -105,6 +106,12 @@ function send(): void {
   worker.postMessage(request);
 }
 
+function idleBytes(): number {
+  let bytes = 0;
+  for (const buffer of idleBuffers) bytes += buffer.byteLength;
+  return bytes;
+}
+
 /** An idle buffer of at least `bytes`, or a new one (a power of two, so that it fits later messages too). */
 function sharedBuffer(bytes: number): SharedArrayBuffer {
   const fitting = idleBuffers.findIndex((buffer) => buffer.byteLength >= bytes);
@@ -123,7 +130,7 @@ function writeThread(): Worker {
     if (sent === undefined) return;
     inFlight.delete(id);
     if (inFlight.size === 0) started.unref();
-    if (idleBuffers.length < maxIdleBuffers) idleBuffers.push(sent.data);
+    if (idleBytes() + sent.data.byteLength <= maxIdleBytes) idleBuffers.push(sent.data);
     const { writes } = sent;
     const failed = new Map(failures.map(({ write, error }) => [write, error]));
     writes.forEach((write, i) => {
