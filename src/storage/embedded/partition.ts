@@ -12,9 +12,9 @@
  * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round in flight beside others is
  * made durable by the store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one
  * durable write, and its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes);
- * a large or lone round is synced in its segment. After a crash, `open` puts back what the write-ahead file holds and the segment lost.
- * Rounds, rolls, retention, syncs and close run one at a time on `serial`, so the file state is only ever changed
- * by one of them.
+ * a large or lone round is synced in its segment. Plain segment writes go through write-thread.ts. After a crash,
+ * `open` puts back what the write-ahead file holds and the segment lost. Rounds, rolls, retention, syncs and close
+ * run one at a time on `serial`, so the file state is only ever changed by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
 import { constants } from "node:fs";
