@@ -4,8 +4,8 @@
  * process converts buffers one after another; the records travel as one copied ArrayBuffer (transferred, never
  * shared: record data are views on the log's read buffers), the object and the failures come back the same way.
  */
-import { Worker } from "node:worker_threads";
 import type { GlueTable } from "../../config/config.js";
+import { RequestThread } from "../../util/request-thread.js";
 import type { DeliveryRecord, FailedRecord } from "../pipeline.js";
 import type { FormatConversionSettings } from "./parquet.js";
 
@@ -36,9 +36,22 @@ interface Pending {
   reject(error: Error): void;
 }
 
-let worker: Worker | null = null;
-let nextId = 0;
-const pending = new Map<number, Pending>();
+// A thread that dies fails what it was converting (the loop retries those buffers) and is replaced on next use.
+const thread = new RequestThread<ConversionRequest, ConversionResponse, Pending>({
+  url: new URL("./parquet-thread-main.js", import.meta.url),
+  lostMessage: "the Parquet conversion thread stopped",
+  answered(response, waiting) {
+    if ("error" in response) {
+      waiting.reject(new Error(`Parquet conversion failed: ${response.error}`));
+      return;
+    }
+    waiting.resolve({
+      body: response.body === null ? null : Buffer.from(response.body),
+      failed: response.failed.map(({ record, ...failure }) => ({ ...failure, rawData: waiting.records[record]!.data })),
+    });
+  },
+  lost: (error, waiting) => waiting.reject(error),
+});
 
 /** convertToParquet, on the conversion thread. */
 export function convertToParquetOffThread(
@@ -56,43 +69,8 @@ export function convertToParquetOffThread(
     data.set(record.data, at);
     at += record.data.length;
   }
-  const id = nextId++;
-  const request: ConversionRequest = { id, data: data.buffer, ends, records: records.map(({ data: _, ...rest }) => rest), settings, table, now };
+  const described = records.map(({ data: _, ...rest }) => rest);
   return new Promise((resolve, reject) => {
-    pending.set(id, { records, resolve, reject });
-    const thread = conversionThread();
-    // Held while it works (a caller is waiting on it), let go when idle, so it never keeps a process alive.
-    thread.ref();
-    thread.postMessage(request, [data.buffer]);
+    thread.send((id) => ({ id, data: data.buffer, ends, records: described, settings, table, now }), { records, resolve, reject }, [data.buffer]);
   });
-}
-
-function conversionThread(): Worker {
-  if (worker !== null) return worker;
-  const started = new Worker(new URL("./parquet-thread-main.js", import.meta.url));
-  started.unref();
-  started.on("message", (response: ConversionResponse) => {
-    const waiting = pending.get(response.id);
-    if (waiting === undefined) return;
-    pending.delete(response.id);
-    if (pending.size === 0) started.unref();
-    if ("error" in response) {
-      waiting.reject(new Error(`Parquet conversion failed: ${response.error}`));
-      return;
-    }
-    waiting.resolve({
-      body: response.body === null ? null : Buffer.from(response.body),
-      failed: response.failed.map(({ record, ...failure }) => ({ ...failure, rawData: waiting.records[record]!.data })),
-    });
-  });
-  // A thread that dies fails what it was converting (the loop retries those buffers) and is replaced on next use.
-  const lost = (error: Error): void => {
-    if (worker === started) worker = null;
-    for (const waiting of pending.values()) waiting.reject(error);
-    pending.clear();
-  };
-  started.on("error", lost);
-  started.on("exit", (code) => lost(new Error(`the Parquet conversion thread exited (${code})`)));
-  worker = started;
-  return started;
 }

@@ -12,9 +12,9 @@
  * is pending (partitions run their rounds, syncs and closes one at a time, so they never do).
  */
 import type { FileHandle } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { logStorageDefaults } from "../../config/limits.js";
 import { writeFully } from "../../util/files.js";
+import { RequestThread } from "../../util/request-thread.js";
 
 /** One message to the thread: every write's bytes, one after another, in `data`. */
 export interface WriteRequest {
@@ -45,10 +45,6 @@ interface QueuedWrite {
   reject(error: Error): void;
 }
 
-let thread: Worker | null = null;
-let nextId = 0;
-/** Writes sent, and the buffer their bytes are in, by request id. */
-const inFlight = new Map<number, { readonly writes: QueuedWrite[]; readonly data: SharedArrayBuffer }>();
 /**
  * Buffers of answered messages, for the next ones. Shared and reused rather than transferred: a buffer handed to the
  * thread is freed only when its garbage collector runs, which a thread that allocates almost nothing seldom does, and
@@ -59,6 +55,30 @@ const idleBuffers: SharedArrayBuffer[] = [];
 const maxIdleBytes = 4 * 1024 * 1024;
 /** Writes asked for in this turn, not sent yet. */
 let queued: QueuedWrite[] = [];
+
+interface SentWrites {
+  readonly writes: readonly QueuedWrite[];
+  readonly data: SharedArrayBuffer;
+}
+
+const thread = new RequestThread<WriteRequest, WriteResponse, SentWrites>({
+  url: new URL("./write-thread-main.js", import.meta.url),
+  lostMessage: "the write thread stopped",
+  answered({ failures }, { writes, data }) {
+    if (idleBytes() + data.byteLength <= maxIdleBytes) idleBuffers.push(data);
+    const failed = new Map(failures.map(({ write, error }) => [write, error]));
+    writes.forEach((write, i) => {
+      const error = failed.get(i);
+      if (error === undefined) write.resolve();
+      else write.reject(Object.assign(new Error(error.message), { code: error.code, errno: error.errno, syscall: error.syscall }));
+    });
+  },
+  // The writes' rounds are cut back and rejected; the data they were in is not reused, the thread may hold it.
+  lost(error, { writes }) {
+    const failure = Object.assign(error, { code: "EIO" });
+    for (const write of writes) write.reject(failure);
+  },
+});
 
 /**
  * Writes every byte of `buffers` to `file` at `position` without syncing: on the write thread, or through the thread
@@ -97,13 +117,8 @@ function send(): void {
       at += buffer.length;
     }
   }
-  const id = nextId++;
-  const request: WriteRequest = { id, data, writes: writes.map(({ file, position, length }) => ({ fd: file.fd, position, length })) };
-  inFlight.set(id, { writes, data });
-  const worker = writeThread();
-  // Held while it writes (a round waits on it), let go when idle, so it never keeps a process alive.
-  worker.ref();
-  worker.postMessage(request);
+  const fds = writes.map(({ file, position, length }) => ({ fd: file.fd, position, length }));
+  thread.send((id) => ({ id, data, writes: fds }), { writes, data });
 }
 
 function idleBytes(): number {
@@ -117,37 +132,4 @@ function sharedBuffer(bytes: number): SharedArrayBuffer {
   const fitting = idleBuffers.findIndex((buffer) => buffer.byteLength >= bytes);
   if (fitting >= 0) return idleBuffers.splice(fitting, 1)[0]!;
   return new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, logStorageDefaults.writeThreadMaxBytes))));
-}
-
-function writeThread(): Worker {
-  if (thread !== null) return thread;
-  // None of the process's Node flags: the thread only writes, and a flag a worker refuses (--input-type) must not
-  // make every plain write fail.
-  const started = new Worker(new URL("./write-thread-main.js", import.meta.url), { execArgv: [] });
-  started.unref();
-  started.on("message", ({ id, failures }: WriteResponse) => {
-    const sent = inFlight.get(id);
-    if (sent === undefined) return;
-    inFlight.delete(id);
-    if (inFlight.size === 0) started.unref();
-    if (idleBytes() + sent.data.byteLength <= maxIdleBytes) idleBuffers.push(sent.data);
-    const { writes } = sent;
-    const failed = new Map(failures.map(({ write, error }) => [write, error]));
-    writes.forEach((write, i) => {
-      const error = failed.get(i);
-      if (error === undefined) write.resolve();
-      else write.reject(Object.assign(new Error(error.message), { code: error.code, errno: error.errno, syscall: error.syscall }));
-    });
-  });
-  // A thread that dies fails the writes it had (their rounds are cut back and rejected) and is replaced on next use.
-  const lost = (cause: Error): void => {
-    if (thread === started) thread = null;
-    const error = Object.assign(new Error(`the write thread stopped: ${cause.message}`, { cause }), { code: "EIO" });
-    for (const { writes } of inFlight.values()) for (const write of writes) write.reject(error);
-    inFlight.clear();
-  };
-  started.on("error", lost);
-  started.on("exit", (code) => lost(new Error(`exit code ${code}`)));
-  thread = started;
-  return started;
 }
