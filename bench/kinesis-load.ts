@@ -53,6 +53,8 @@ export interface PutRecordsTask extends Common {
   /** Stop after this long, or after `maxRecords`, whichever comes first. */
   readonly durationMs: number;
   readonly maxRecords?: number;
+  /** Reads the server's RSS each time this many more records have been acknowledged. */
+  readonly serverMemoryEveryRecords?: number;
 }
 
 export interface ReadBackTask extends Common {
@@ -138,6 +140,8 @@ export interface PutRecordsResult {
   /** Records acknowledged in all, warm-up included: what a read-back should find. */
   readonly totalRecords: number;
   readonly totalBytes: number;
+  /** The server's RSS as the records were written, if asked for (`serverMemoryEveryRecords`). */
+  readonly serverRss?: ReadonlyArray<{ readonly records: number; readonly rssBytes: number }>;
 }
 
 export interface ReadBackResult {
@@ -189,14 +193,14 @@ function client(task: Common): KinesisClient {
 }
 
 async function main(task: LoadTask): Promise<unknown> {
-  if (task.kind !== "sequence") return runStep(task);
+  if (task.kind !== "sequence") return runStep(task, null);
   const outcomes: StepOutcome[] = [];
   for (const step of task.steps) {
     const pid = task.serverPid;
     const before = cpuTimes();
     const ownBefore = process.cpuUsage();
     const serverBefore = pid === null ? 0 : processCpuSeconds(pid);
-    const result = await runStep(step);
+    const result = await runStep(step, pid);
     const after = cpuTimes();
     const own = process.cpuUsage(ownBefore);
     const serverCpuSeconds = pid === null ? null : processCpuSeconds(pid);
@@ -220,12 +224,12 @@ async function main(task: LoadTask): Promise<unknown> {
   return { outcomes };
 }
 
-async function runStep(task: LoadStep): Promise<unknown> {
+async function runStep(task: LoadStep, serverPid: number | null): Promise<unknown> {
   const kinesis = client(task);
   try {
     switch (task.kind) {
       case "put-records":
-        return await putRecords(kinesis, task);
+        return await putRecords(kinesis, task, serverPid);
       case "read-back":
         return await readBack(kinesis, task);
       case "put-record":
@@ -269,10 +273,12 @@ function makeBatches(task: PutRecordsTask): PutRecordsRequestEntry[][] {
   );
 }
 
-async function putRecords(kinesis: KinesisClient, task: PutRecordsTask): Promise<PutRecordsResult> {
+async function putRecords(kinesis: KinesisClient, task: PutRecordsTask, serverPid: number | null): Promise<PutRecordsResult> {
   await ensureStream(kinesis, task.stream, task.shards);
   const batches = makeBatches(task);
   const requestBytes = task.recordsPerRequest * (task.keyBytes + task.dataBytes);
+  const memoryEvery = task.serverMemoryEveryRecords;
+  const serverRss: Array<{ records: number; rssBytes: number }> = [];
   let totalRecords = 0;
   let errors = 0;
   let firstError: string | null = null;
@@ -292,6 +298,9 @@ async function putRecords(kinesis: KinesisClient, task: PutRecordsTask): Promise
           const failed = response.FailedRecordCount ?? 0;
           failedRecords += failed;
           totalRecords += records.length - failed;
+          if (serverPid !== null && memoryEvery !== undefined && totalRecords >= (serverRss.length + 1) * memoryEvery) {
+            serverRss.push({ records: totalRecords, rssBytes: processMemory(serverPid).rssBytes });
+          }
         } catch (error) {
           errors++;
           firstError ??= `${(error as Error).name}: ${(error as Error).message}`;
@@ -322,6 +331,7 @@ async function putRecords(kinesis: KinesisClient, task: PutRecordsTask): Promise
     firstError,
     totalRecords,
     totalBytes: (totalRecords / task.recordsPerRequest) * requestBytes,
+    ...(serverPid === null || memoryEvery === undefined ? {} : { serverRss }),
   };
 }
 

@@ -24,6 +24,11 @@ export function percent(ratio: number): string {
   return `${fixed(ratio * 100, 0)}%`;
 }
 
+/** A change as a percentage with its sign: "+4%", "−2%". */
+export function signedPercent(ratio: number): string {
+  return `${ratio < 0 ? "−" : "+"}${percent(Math.abs(ratio))}`;
+}
+
 export function megabytesPerSecond(bytes: number, ms: number): number {
   return ms <= 0 ? 0 : bytes / 1e6 / (ms / 1000);
 }
