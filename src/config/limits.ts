@@ -27,6 +27,15 @@ export const logStorageDefaults = {
    */
   writeAheadRoundMaxBytes: 64 * KiB,
   /**
+   * Under `--fsync always`, a round alone in a store that has had no round in flight for this long (a lone PutRecord
+   * at low load) makes its one O_DSYNC write from the event loop instead of the thread pool: there, the trip's two
+   * thread wake-ups cost more than the write itself (~1 ms against ~0.2 ms on the benchmark's 2-core VM). A busier
+   * store keeps the pool, where a write overlaps the next requests' work and later rounds share the write-ahead file.
+   */
+  quietStoreMs: 1,
+  /** …if the round is at most this large, so that the event loop is never held for long. */
+  quietWriteMaxBytes: 64 * KiB,
+  /**
    * Under `--fsync always`, the write-ahead file is checkpointed (every partition's segment synced, the file deleted)
    * once it holds this much. It bounds what a restart after a crash reads, checks and writes back: about 0.5 s for
    * a full file on the benchmark's 2-core machine (~375 MB/s, checking the checksums of many small batches one call

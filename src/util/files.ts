@@ -1,5 +1,5 @@
 /** Small filesystem helpers for crash-safe updates. */
-import { constants } from "node:fs";
+import { constants, writevSync } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -43,15 +43,39 @@ export function isNotFound(error: unknown): boolean {
  * Writes every byte of `buffers` at `position`. A short write is retried with the rest, so a full disk surfaces as
  * the system's own error (ENOSPC, EFBIG) rather than a silently short file.
  */
-export async function writeFully(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
+export async function writeFully(handle: FileHandle, buffers: readonly Uint8Array[], position: number): Promise<void> {
   let pending = buffers.filter((buffer) => buffer.length > 0);
   let at = position;
   while (pending.length > 0) {
     const { bytesWritten } = await handle.writev(pending, at);
-    if (bytesWritten === 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
-    at += bytesWritten;
-    let skip = bytesWritten;
-    while (pending.length > 0 && skip >= pending[0]!.length) skip -= pending.shift()!.length;
-    if (skip > 0) pending[0] = pending[0]!.subarray(skip);
+    at += madeProgress(bytesWritten);
+    pending = unwritten(pending, bytesWritten);
   }
+}
+
+/**
+ * writeFully on the calling thread, for a write too small to be worth a trip to the thread pool: the thread waits
+ * until the bytes are written (through an O_DSYNC descriptor, until they are on disk).
+ */
+export function writeFullySync(fd: number, buffers: readonly Uint8Array[], position: number): void {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  let at = position;
+  while (pending.length > 0) {
+    const bytesWritten = writevSync(fd, pending, at);
+    at += madeProgress(bytesWritten);
+    pending = unwritten(pending, bytesWritten);
+  }
+}
+
+function madeProgress(bytesWritten: number): number {
+  if (bytesWritten === 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+  return bytesWritten;
+}
+
+/** What is left of `buffers` once their first `bytesWritten` bytes are written. */
+function unwritten(buffers: Uint8Array[], bytesWritten: number): Uint8Array[] {
+  let skip = bytesWritten;
+  while (buffers.length > 0 && skip >= buffers[0]!.length) skip -= buffers.shift()!.length;
+  if (skip > 0) buffers[0] = buffers[0]!.subarray(skip);
+  return buffers;
 }

@@ -12,12 +12,19 @@ import { tempDir } from "../support/temp-dir.js";
 const child = fileURLToPath(new URL("../support/disk-full-child.js", import.meta.url));
 const fileSizeLimitKiB = 200;
 
-// Under fsync always each lone append is one O_DSYNC write from the thread pool; under never (the child adds a
-// companion append on another partition), a plain write from the write thread (write-thread.ts).
-for (const fsync of ["always", "never"] as const) {
-  it(`fails appends cleanly when the disk is full, and keeps every acknowledged record (fsync ${fsync})`, async () => {
+// Under fsync always each lone append is one O_DSYNC write: from the thread pool, or from the event loop when the
+// store is quiet (quietStoreMs 0: always); under never (the child adds a companion append on another partition), a
+// plain write from the write thread (write-thread.ts).
+const variants = [
+  { fsync: "always", quietStoreMs: Number.POSITIVE_INFINITY, writer: "the thread pool" },
+  { fsync: "always", quietStoreMs: 0, writer: "the event loop" },
+  { fsync: "never", quietStoreMs: Number.POSITIVE_INFINITY, writer: "the write thread" },
+] as const;
+for (const { fsync, quietStoreMs, writer } of variants) {
+  it(`fails appends cleanly when the disk is full, and keeps every acknowledged record (fsync ${fsync}, written from ${writer})`, async () => {
     const dataDir = await tempDir();
-    const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2" "$3"`, process.execPath, child, dataDir, fsync], {
+    const args = [process.execPath, child, dataDir, fsync, String(quietStoreMs)];
+    const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2" "$3" "$4"`, ...args], {
       encoding: "utf8",
       timeout: 30_000,
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { constants, readFileSync, readlinkSync } from "node:fs";
+import fs, { constants, readFileSync, readlinkSync } from "node:fs";
 import { type FileHandle, open, readdir, readFile, readlink } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -86,7 +87,8 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     };
     await watchingFileCalls(watch, async () => {
       const dataDir = await tempDir();
-      const store = await EmbeddedLogStore.open({ dataDir, fsync: "always" });
+      // Never quiet: a lone round goes through the thread pool (the next test covers the quiet store).
+      const store = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: Number.POSITIVE_INFINITY });
       await store.createLog("s", 2);
       const large = logStorageDefaults.writeAheadRoundMaxBytes;
       const record = (bytes: number, fill: number) => [{ key: null, value: Buffer.alloc(bytes, fill) }];
@@ -119,6 +121,62 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
         "a clean close syncs the one segment with a round only in the write-ahead file",
       );
     });
+  });
+
+  it("writes a small lone round of a quiet store from the event loop: one O_DSYNC write, no trip to the thread pool", async () => {
+    const calls: string[] = [];
+    const fileOf = (fd: number): string => {
+      const path = readlinkSync(`/proc/self/fd/${fd}`);
+      return `${path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : path}${isDurable(fd) ? " (O_DSYNC)" : ""}`;
+    };
+    const writevSync = fs.writevSync;
+    fs.writevSync = (fd: number, ...rest: [readonly NodeJS.ArrayBufferView[], number?]) => {
+      calls.push(`from the event loop: ${fileOf(fd)}`);
+      return writevSync(fd, ...rest);
+    };
+    syncBuiltinESMExports();
+    try {
+      await watchingFileCalls(
+        (call, _path, fd) => void calls.push(`through the thread pool: ${call} ${fileOf(fd)}`),
+        async () => {
+          const dataDir = await tempDir();
+          // Not quiet for a minute after it opened, or after a round ended.
+          const store = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 60_000 });
+          await store.createLog("s", 2);
+          const record = (bytes: number, fill: number) => [{ key: null, value: Buffer.alloc(bytes, fill) }];
+          const callsOf = async (append: () => Promise<unknown>): Promise<string[]> => {
+            calls.length = 0;
+            await append();
+            return calls.slice();
+          };
+          for (const fill of [1, 2]) {
+            assert.deepEqual(await callsOf(() => store.append("s", 0, record(1000, fill))), ["through the thread pool: write segment (O_DSYNC)"]);
+          }
+          await store.close();
+
+          const quiet = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 0 });
+          assert.deepEqual(await callsOf(() => quiet.append("s", 1, record(1000, 3))), ["from the event loop: segment (O_DSYNC)"]);
+          assert.deepEqual(
+            await callsOf(() => quiet.append("s", 1, record(logStorageDefaults.quietWriteMaxBytes + 1, 4))),
+            ["through the thread pool: write segment (O_DSYNC)"],
+            "too large to hold the event loop for",
+          );
+          assert.deepEqual(
+            (await callsOf(() => Promise.all([quiet.append("s", 0, record(10, 5)), quiet.append("s", 1, record(10, 6))]))).sort(),
+            ["from the event loop: segment (O_DSYNC)", "through the thread pool: write segment", "through the thread pool: write write-ahead (O_DSYNC)"],
+            "two at once: the first alone; the second a plain segment write and its place in a durable frame",
+          );
+          for (const [partition, fills] of [[0, [1, 2, 5]], [1, [3, 4, 6]]] as const) {
+            const read = await quiet.read("s", partition, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+            assert.deepEqual(read.records.map((stored) => stored.value[0]), fills);
+          }
+          await quiet.close();
+        },
+      );
+    } finally {
+      fs.writevSync = writevSync;
+      syncBuiltinESMExports();
+    }
   });
 
   it("fails the rounds of a write-ahead frame that cannot be written, and cuts them back off their segments", async () => {

@@ -18,14 +18,14 @@ async function walFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.endsWith(".wal")).sort();
 }
 
-function quietOptions(overrides: Partial<Parameters<typeof WriteAheadLog.create>[2]> = {}): Parameters<typeof WriteAheadLog.create>[2] {
-  return { checkpointBytes: 1 << 30, syncSegments: async () => undefined, onProblem: () => undefined, ...overrides };
+function walOptions(overrides: Partial<Parameters<typeof WriteAheadLog.create>[2]> = {}): Parameters<typeof WriteAheadLog.create>[2] {
+  return { checkpointBytes: 1 << 30, quietMs: 1, syncSegments: async () => undefined, onProblem: () => undefined, ...overrides };
 }
 
 describe("write-ahead file", () => {
   it("puts every round handed over in one turn into one frame, and reads them back per partition in order", async () => {
     const dir = await tempDir();
-    const wal = await WriteAheadLog.create(dir, 0, quietOptions());
+    const wal = await WriteAheadLog.create(dir, 0, walOptions());
     await Promise.all([
       wal.commit(logA, 0, [batch(0, "a0"), batch(1, "a1")]),
       wal.commit(logB, 3, [batch(0, "b0")]),
@@ -51,7 +51,7 @@ describe("write-ahead file", () => {
 
   it("ignores a torn last frame and anything after it, and says so", async () => {
     const dir = await tempDir();
-    const wal = await WriteAheadLog.create(dir, 4, quietOptions());
+    const wal = await WriteAheadLog.create(dir, 4, walOptions());
     await wal.commit(logA, 0, [batch(0, "kept")]);
     await wal.commit(logA, 0, [batch(1, "torn")]);
     await wal.close(false);
@@ -75,7 +75,7 @@ describe("write-ahead file", () => {
   it("checkpoints once a file holds checkpointBytes: frames go to a new file, segments are synced, the old file goes", async () => {
     const dir = await tempDir();
     let syncs = 0;
-    const wal = await WriteAheadLog.create(dir, 0, quietOptions({ checkpointBytes: 200, syncSegments: async () => void syncs++ }));
+    const wal = await WriteAheadLog.create(dir, 0, walOptions({ checkpointBytes: 200, syncSegments: async () => void syncs++ }));
     for (let i = 0; i < 6; i++) await wal.commit(logA, 0, [batch(i, "x".repeat(100))]);
     await wal.close(false);
     assert.ok(syncs >= 1, "segments were synced");
@@ -94,7 +94,7 @@ describe("write-ahead file", () => {
     const wal = await WriteAheadLog.create(
       dir,
       0,
-      quietOptions({
+      walOptions({
         checkpointBytes: 200,
         syncSegments: async () => {
           if (failing) throw new Error("EIO");
@@ -127,7 +127,7 @@ describe("write-ahead file", () => {
 
   it("refuses rounds once closed, and a clean close removes its files", async () => {
     const dir = await tempDir();
-    const wal = await WriteAheadLog.create(dir, 0, quietOptions());
+    const wal = await WriteAheadLog.create(dir, 0, walOptions());
     await wal.commit(logA, 0, [batch(0, "a")]);
     await wal.close(true);
     assert.deepEqual(await walFiles(dir), []);

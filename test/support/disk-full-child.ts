@@ -1,6 +1,6 @@
 /**
  * Run under a file-size limit (`ulimit -f`), which makes writes fail like a full disk, as
- * `disk-full-child <dataDir> <fsync policy>`. Appends to partition 0 until the disk refuses, reports each
+ * `disk-full-child <dataDir> <fsync policy> [quietStoreMs]`. Appends to partition 0 until the disk refuses, reports each
  * acknowledgement and the failure as JSON lines, then reads the partition back. Under fsync `never` each append has
  * a small companion on partition 1 in the same turn, so that the two plain writes go to the write thread together
  * (a lone one goes to the thread pool).
@@ -10,7 +10,8 @@ import { readAll } from "./records.js";
 
 const dataDir = process.argv[2]!;
 const fsync = process.argv[3] as FsyncPolicy;
-const store = await EmbeddedLogStore.open({ dataDir, fsync });
+const quietStoreMs = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const store = await EmbeddedLogStore.open({ dataDir, fsync, quietStoreMs });
 await store.createLog("full", 2);
 const companion = fsync === "never";
 const report = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);

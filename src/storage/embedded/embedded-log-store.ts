@@ -48,6 +48,8 @@ export interface EmbeddedLogStoreOptions {
   readonly segmentMs?: number;
   readonly indexIntervalBytes?: number;
   readonly writeAheadCheckpointBytes?: number;
+  /** See logStorageDefaults.quietStoreMs; tests choose 0 (every lone round writes from the event loop) or Infinity. */
+  readonly quietStoreMs?: number;
   /** With `fsync: "interval"`, flush on a timer (a live server); tests leave this off and call flush() directly. */
   readonly background?: boolean;
   /** Told about recovery actions (a torn tail cut, an unfinished create removed). */
@@ -97,6 +99,7 @@ export class EmbeddedLogStore implements LogStore {
       fsync === "always"
         ? await WriteAheadLog.create(writeAheadPath, recovered.nextNumber, {
             checkpointBytes: options.writeAheadCheckpointBytes ?? logStorageDefaults.writeAheadCheckpointBytes,
+            quietMs: options.quietStoreMs ?? logStorageDefaults.quietStoreMs,
             syncSegments: () => store.flush(),
             onProblem: onRecovery,
           })

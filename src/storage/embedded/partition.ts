@@ -12,9 +12,10 @@
  * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round in flight beside others is
  * made durable by the store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one
  * durable write, and its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes);
- * a large or lone round is synced in its segment. Plain segment writes go through write-thread.ts. After a crash,
- * `open` puts back what the write-ahead file holds and the segment lost. Rounds, rolls, retention, syncs and close
- * run one at a time on `serial`, so the file state is only ever changed by one of them.
+ * a large or lone round is synced in its segment (a small lone one in a quiet store writes from the event loop,
+ * without the thread pool). Plain segment writes go through write-thread.ts. After a crash, `open` puts back what
+ * the write-ahead file holds and the segment lost. Rounds, rolls, retention, syncs and close run one at a time on
+ * `serial`, so the file state is only ever changed by one of them.
  * A failed write is cut back off the file before anyone can read it; a failed fsync fences the partition.
  */
 import { constants } from "node:fs";
@@ -43,7 +44,7 @@ import type {
   StoredRecord,
 } from "../log-store.js";
 import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
-import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully } from "../../util/files.js";
+import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully, writeFullySync } from "../../util/files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
   entryFor,
@@ -374,9 +375,18 @@ export class Partition {
     let unwritten: Buffer[] = [];
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
-    /** Writes what is encoded so far: through `durable` (O_DSYNC) if given, else a plain write (writeOffThread). */
-    const startWrite = (durable: FileHandle | null): void => {
-      logWrites.push(durable === null ? writeOffThread(active.logHandle!, unwritten, unwrittenAt) : writeFully(durable, unwritten, unwrittenAt));
+    /**
+     * Writes what is encoded so far: through `durable` (O_DSYNC) if given, from the event loop if `fromLoop`, else
+     * a plain write (writeOffThread).
+     */
+    const startWrite = (durable: FileHandle | null, fromLoop = false): void => {
+      logWrites.push(
+        durable === null
+          ? writeOffThread(active.logHandle!, unwritten, unwrittenAt)
+          : fromLoop
+            ? writeFromLoop(durable.fd, unwritten, unwrittenAt)
+            : writeFully(durable, unwritten, unwrittenAt),
+      );
       unwritten = [];
       unwrittenAt += unwrittenBytes;
       unwrittenBytes = 0;
@@ -412,6 +422,7 @@ export class Partition {
       if (unwrittenBytes >= logStorageDefaults.roundWriteChunkBytes) startWrite(null);
     }
     let durability: RoundDurability = this.durabilityOf(position - active.size);
+    const quiet = this.writeAheadFile?.quiet === true && position - active.size <= logStorageDefaults.quietWriteMaxBytes;
     this.writeAheadFile?.roundStarted();
     try {
       let durableLog: FileHandle | null = null;
@@ -419,7 +430,7 @@ export class Partition {
         durableLog = await this.durableLog(active);
         if (durableLog !== null) durability = "own-write";
       }
-      if (unwritten.length > 0) startWrite(durableLog);
+      if (unwritten.length > 0) startWrite(durableLog, quiet);
       if (accepted.length === 0) return;
       try {
         const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
@@ -652,6 +663,16 @@ export class Partition {
     return new StorageIoError(`${what} failed on log ${JSON.stringify(this.log)} partition ${this.partition}: ${code}`, {
       cause: error,
     });
+  }
+}
+
+/** writeFullySync's outcome as a promise, like a round's other writes. */
+function writeFromLoop(fd: number, buffers: readonly Buffer[], position: number): Promise<void> {
+  try {
+    writeFullySync(fd, buffers, position);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }
 

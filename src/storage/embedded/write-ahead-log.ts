@@ -57,6 +57,8 @@ export interface WriteAheadOptions {
   readonly checkpointBytes: number;
   /** Makes every partition's segment durable up to everything written so far. */
   readonly syncSegments: () => Promise<void>;
+  /** `quiet` holds once no round has been in flight (nor the file been created) for this long. */
+  readonly quietMs: number;
   /** Told about a checkpoint that failed (the files it would have deleted are kept, and tried again later). */
   readonly onProblem: (message: string) => void;
 }
@@ -122,6 +124,8 @@ export class WriteAheadLog {
   private sequence = 0;
   private closed = false;
   private roundsInFlight = 0;
+  /** When the last round in flight ended, or the file was created (performance.now()). */
+  private idleSince = performance.now();
 
   private constructor(
     private readonly dir: string,
@@ -143,12 +147,17 @@ export class WriteAheadLog {
     return this.roundsInFlight === 0;
   }
 
+  /** Idle, and for at least `quietMs`: nothing suggests that another round is about to join this one. */
+  get quiet(): boolean {
+    return this.roundsInFlight === 0 && performance.now() - this.idleSince >= this.options.quietMs;
+  }
+
   roundStarted(): void {
     this.roundsInFlight++;
   }
 
   roundEnded(): void {
-    this.roundsInFlight--;
+    if (--this.roundsInFlight === 0) this.idleSince = performance.now();
   }
 
   /**
