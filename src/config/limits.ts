@@ -52,7 +52,7 @@ export const logStorageDefaults = {
   writeRoundMaxBytes: 16 * MiB,
   /** …and this many appends; the rest wait for the next round. Bounds the iovec list and a round's latency. */
   writeRoundMaxAppends: 1024,
-  /** Within a round, a write starts each time this many bytes are encoded, overlapping the rest of the encoding. */
+  /** Within a round, a write starts each time this many bytes are sealed, overlapping the rest of the checksums. */
   roundWriteChunkBytes: 512 * KiB,
   /** A plain segment write of fewer bytes goes to the write thread (write-thread.ts); a larger one, to the pool. */
   writeThreadMaxBytes: 64 * KiB,

@@ -2,7 +2,7 @@
  * The Kinesis data plane: putting records onto shards, and reading them back through shard iterators.
  */
 import { kinesisLimits } from "../config/limits.js";
-import type { StoredRecord } from "../storage/log-store.js";
+import type { AppendRecord, AppendResult, StoredRecord } from "../storage/log-store.js";
 import { expiredIterator, invalidArgument, resourceNotFound, throughputExceeded, validation } from "./errors.js";
 import { type HashKeyHex, hashKeyHex, hashKeyOf, maxHashKey } from "./hash-keys.js";
 import { isOpen, type ShardRecord, type StreamRecord } from "./model.js";
@@ -54,72 +54,113 @@ export interface GetRecordsResult {
   readonly childShards?: ChildShard[];
 }
 
+/** One shard's part of a put: which entries it took, their bytes, and the log's answer. */
+interface ShardAppend {
+  readonly shard: ShardRecord;
+  readonly accepted: readonly number[];
+  readonly bytes: number;
+  readonly appended: Promise<AppendResult>;
+}
+
+interface RoutedPut {
+  readonly results: PutResult[];
+  readonly overLimit: boolean;
+}
+
+/** Each entry's hash key; throws ValidationException for a record over the stream's MaxRecordSizeInKiB. */
+function hashKeysOf(entries: readonly PutEntry[], maxRecordBytes: number, fieldPath: (index: number) => string): HashKeyHex[] {
+  const hashKeys = new Array<HashKeyHex>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const keyBytes = Buffer.byteLength(entry.partitionKey, "utf8");
+    if (entry.data.length + keyBytes > maxRecordBytes) {
+      throw validation(
+        `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${entry.data.length} cap=${entry.data.length}]' at '${fieldPath(i)}' failed to satisfy constraint: Member must have length less than or equal to ${maxRecordBytes - keyBytes}`,
+      );
+    }
+    hashKeys[i] = entry.explicitHashKey === undefined ? hashKeyOf(entry.partitionKey) : explicitHashKey(entry.explicitHashKey);
+  }
+  return hashKeys;
+}
+
 export class RecordsService {
   constructor(private readonly streams: StreamsService) {}
 
   /**
    * Puts records, each onto the open shard owning its hash key, in request order within a shard. Entries over a
-   * shard's throughput fail alone (PutRecords reports them per record); the others are durable when this returns.
+   * shard's throughput fail alone (PutRecords reports them per record); the others are durable when this resolves.
+   *
+   * Nothing here keeps `entries` while the appends are in flight: the log takes each shard's records before anything
+   * is awaited, so a request's per-record objects die young. Garbage collection copies whatever lives through a
+   * wait, and a PutRecords of 500 records waits milliseconds for the disk.
    */
-  async putRecords(ref: StreamRef, entries: readonly PutEntry[], fieldPath: (index: number) => string): Promise<PutResult[]> {
-    const stream = this.streams.activeStream(ref);
-    const maxRecordBytes = stream.record.maxRecordSizeKiB * 1024;
-    const hashKeys = entries.map((entry, i) => {
-      const size = entry.data.length + Buffer.byteLength(entry.partitionKey, "utf8");
-      if (size > maxRecordBytes) {
-        throw validation(
-          `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${entry.data.length} cap=${entry.data.length}]' at '${fieldPath(i)}' failed to satisfy constraint: Member must have length less than or equal to ${maxRecordBytes - Buffer.byteLength(entry.partitionKey, "utf8")}`,
-        );
-      }
-      return entry.explicitHashKey === undefined ? hashKeyOf(entry.partitionKey) : explicitHashKey(entry.explicitHashKey);
-    });
-    // Appends share the gate; a reshard takes it exclusively, so routing and appending see one shard map.
-    let overLimit = false;
-    const results = await stream.gate.shared(async () => {
-      const current = this.streams.activeStream(ref);
-      const byShard = new Map<ShardRecord, number[]>();
-      hashKeys.forEach((hashKey, i) => {
-        const shard = current.route(hashKey);
-        const indexes = byShard.get(shard);
-        if (indexes === undefined) byShard.set(shard, [i]);
-        else indexes.push(i);
-      });
-      const results = new Array<PutResult>(entries.length);
-      await Promise.all(
-        [...byShard].map(async ([shard, indexes]) => {
-          if (await this.appendToShard(current, shard, entries, indexes, results)) overLimit = true;
-        }),
-      );
-      return results;
-    });
+  putRecords(ref: StreamRef, entries: readonly PutEntry[], fieldPath: (index: number) => string): Promise<PutResult[]> {
+    let stream: LiveStream;
+    let hashKeys: HashKeyHex[];
+    try {
+      stream = this.streams.activeStream(ref);
+      hashKeys = hashKeysOf(entries, stream.record.maxRecordSizeKiB * 1024, fieldPath);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    // Appends share the gate; a reshard takes it exclusively, so routing and appending see one shard map. What
+    // follows is another method's, so that no closure made here outlives the gate's call of this one.
+    return this.afterPut(ref, stream.gate.shared(() => this.appendRouted(ref, entries, hashKeys)));
+  }
+
+  private async afterPut(ref: StreamRef, routed: Promise<RoutedPut>): Promise<PutResult[]> {
+    const { results, overLimit } = await routed;
     // An ON_DEMAND shard over its write limit is split now, outside the gate (a split takes it exclusively). The
     // records are durable already, so a failed split must not fail the put: a later write tries again.
     if (overLimit) await this.streams.resharding.scaleOnDemand(ref).catch(() => undefined);
     return results;
   }
 
-  private async appendToShard(
-    stream: LiveStream,
-    shard: ShardRecord,
-    entries: readonly PutEntry[],
-    indexes: number[],
-    results: PutResult[],
-  ): Promise<boolean> {
+  private appendRouted(ref: StreamRef, entries: readonly PutEntry[], hashKeys: readonly HashKeyHex[]): Promise<RoutedPut> {
+    const stream = this.streams.activeStream(ref);
+    const results = new Array<PutResult>(entries.length);
+    const appends = this.startAppends(stream, entries, hashKeys, results);
+    return Promise.all(appends.map(({ appended }) => appended)).then((appended) => {
+      let overLimit = false;
+      const createdSeconds = Math.floor(stream.record.createdAt / 1000);
+      appends.forEach(({ shard, accepted, bytes }, i) => {
+        const sequenceNumber = shardSequenceNumbers(createdSeconds, shard.partition);
+        const { baseOffset } = appended[i]!;
+        for (let n = 0; n < accepted.length; n++) {
+          results[accepted[n]!] = { ok: true, shardId: shard.shardId, sequenceNumber: sequenceNumber(baseOffset + n) };
+        }
+        if (this.streams.resharding.recordWrites(stream.record, shard, accepted.length, bytes)) overLimit = true;
+      });
+      return { results, overLimit };
+    });
+  }
+
+  /** Routes each entry to its shard and hands every shard's accepted records to the log, before anything waits. */
+  private startAppends(stream: LiveStream, entries: readonly PutEntry[], hashKeys: readonly HashKeyHex[], results: PutResult[]): ShardAppend[] {
+    const byShard = new Map<ShardRecord, number[]>();
+    for (let i = 0; i < hashKeys.length; i++) {
+      const shard = stream.route(hashKeys[i]!);
+      const indexes = byShard.get(shard);
+      if (indexes === undefined) byShard.set(shard, [i]);
+      else indexes.push(i);
+    }
     // ON_DEMAND streams are not throttled per shard: they split hot shards instead (Resharding.scaleOnDemand).
     const throttled = this.streams.options.throughputLimits && stream.record.mode !== "ON_DEMAND";
-    const accepted = throttled ? this.admitWrites(stream, shard, entries, indexes, results) : indexes;
-    if (accepted.length === 0) return false;
-    const appended = await this.streams.log.append(
-      stream.record.logName,
-      shard.partition,
-      accepted.map((i) => ({ key: Buffer.from(entries[i]!.partitionKey, "utf8"), value: entries[i]!.data })),
-    );
-    const sequenceNumber = shardSequenceNumbers(Math.floor(stream.record.createdAt / 1000), shard.partition);
-    accepted.forEach((entryIndex, i) => {
-      results[entryIndex] = { ok: true, shardId: shard.shardId, sequenceNumber: sequenceNumber(appended.baseOffset + i) };
-    });
-    const bytes = accepted.reduce((sum, i) => sum + entries[i]!.data.length + Buffer.byteLength(entries[i]!.partitionKey, "utf8"), 0);
-    return this.streams.resharding.recordWrites(stream.record, shard, accepted.length, bytes);
+    const appends: ShardAppend[] = [];
+    for (const [shard, indexes] of byShard) {
+      const accepted = throttled ? this.admitWrites(stream, shard, entries, indexes, results) : indexes;
+      if (accepted.length === 0) continue;
+      const records = new Array<AppendRecord>(accepted.length);
+      let bytes = 0;
+      for (let n = 0; n < accepted.length; n++) {
+        const entry = entries[accepted[n]!]!;
+        const key = Buffer.from(entry.partitionKey, "utf8");
+        records[n] = { key, value: entry.data };
+        bytes += key.length + entry.data.length;
+      }
+      appends.push({ shard, accepted, bytes, appended: this.streams.log.append(stream.record.logName, shard.partition, records) });
+    }
+    return appends;
   }
 
   /** Takes each record's bytes and count from the shard's buckets, in order; the ones that do not fit fail. */

@@ -7,22 +7,22 @@ export class Gate {
   private exclusiveHeld = false;
   private readonly queue: Array<{ exclusive: boolean; start: () => void }> = [];
 
-  async shared<T>(section: () => Promise<T>): Promise<T> {
-    await this.enter(false);
-    try {
-      return await section();
-    } finally {
-      this.leave(false);
-    }
+  shared<T>(section: () => Promise<T>): Promise<T> {
+    return this.run(false, section);
   }
 
-  async exclusive<T>(section: () => Promise<T>): Promise<T> {
-    await this.enter(true);
-    try {
-      return await section();
-    } finally {
-      this.leave(true);
-    }
+  exclusive<T>(section: () => Promise<T>): Promise<T> {
+    return this.run(true, section);
+  }
+
+  /**
+   * Chained rather than awaited: an async function would hold `section` (and whatever it holds, such as a
+   * request's records) until the section ends, where this lets go of it once it is called.
+   */
+  private run<T>(exclusive: boolean, section: () => Promise<T>): Promise<T> {
+    return this.enter(exclusive)
+      .then(section)
+      .finally(() => this.leave(exclusive));
   }
 
   private enter(exclusive: boolean): Promise<void> {

@@ -54,16 +54,21 @@ export function awsService<Services>(
 ): AwsService {
   const actions = new Map<string, AwsAction>();
   const wireError = (error: unknown): unknown => (error instanceof AwsError ? error : (toAwsError(error) ?? error));
+  // An event stream fails after the response started: its errors are mapped the same way, as they happen.
+  const wireOutput = (output: unknown): unknown => (output instanceof EventStreamOutput ? output.mapErrors(wireError) : output);
+  const rejectWire = (error: unknown): never => {
+    throw wireError(error);
+  };
   for (const definition of definitions) {
-    actions.set(definition.name, async (rawInput, context) => {
-      const input = parseInput(rawInput, definition.input, context.codec.format);
+    // Not async, so that nothing holds the request's input while its handler waits (RecordsService.putRecords).
+    actions.set(definition.name, (rawInput, context) => {
+      let output: Promise<unknown>;
       try {
-        const output = await definition.handle(input as never, services, context);
-        // An event stream fails after the response started: its errors are mapped the same way, as they happen.
-        return output instanceof EventStreamOutput ? output.mapErrors(wireError) : output;
+        output = definition.handle(parseInput(rawInput, definition.input, context.codec.format) as never, services, context);
       } catch (error) {
-        throw wireError(error);
+        return Promise.reject(wireError(error) as Error);
       }
+      return output.then(wireOutput, rejectWire);
     });
   }
   return { targetPrefix, actions };

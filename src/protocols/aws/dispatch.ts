@@ -78,15 +78,8 @@ export class AwsDispatcher {
       return xmlResponse(403, requestId, "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n");
     }
     if (codec === undefined) return xmlResponse(404, requestId, "<UnknownOperationException/>\n");
-    const action = this.actions.get(target);
     try {
-      const input = decodeInput(codec, request.body, action !== undefined);
-      if (action === undefined) throw unknownOperation();
-      // As AWS does: authentication after the body is decoded and the operation known, before input validation.
-      // Only POST requests reach the dispatcher.
-      this.options.verifier?.verify(request, signingName(target.split(".")[0]!));
-      const region = requestRegion(header(request.headers, "authorization"), queryParameter(request.url, "X-Amz-Credential"));
-      const output = await action(input, { requestId, codec, headers: request.headers, region });
+      const output = await this.invoke(target, codec, request, requestId);
       if (output instanceof EventStreamOutput) return this.streamResponse(output, codec, requestId);
       return respond(200, codec, requestId, output ?? {});
     } catch (error) {
@@ -94,6 +87,21 @@ export class AwsDispatcher {
       this.onInternalError(error, requestId);
       return errorResponse(internalFailure(), codec, requestId);
     }
+  }
+
+  /**
+   * Decodes the body and starts the action. Not async, so that the decoded body (every record of a PutRecords) is
+   * not held while the action waits.
+   */
+  private invoke(target: string, codec: AwsCodec, request: AwsRequest, requestId: string): Promise<unknown> {
+    const action = this.actions.get(target);
+    const input = decodeInput(codec, request.body, action !== undefined);
+    if (action === undefined) throw unknownOperation();
+    // As AWS does: authentication after the body is decoded and the operation known, before input validation.
+    // Only POST requests reach the dispatcher.
+    this.options.verifier?.verify(request, signingName(target.split(".")[0]!));
+    const region = requestRegion(header(request.headers, "authorization"), queryParameter(request.url, "X-Amz-Credential"));
+    return action(input, { requestId, codec, headers: request.headers, region });
   }
 
   /** `200` now; then `initial-response`, the output's events, and a failure as an exception message. */

@@ -50,6 +50,17 @@ export function encodedBatchBytes(records: readonly AppendRecord[]): number {
 }
 
 export function encodeBatch(records: readonly AppendRecord[], baseOffset: number, timestamp: number): Buffer {
+  const batch = encodeUnsealedBatch(records);
+  sealBatch(batch, baseOffset, timestamp);
+  return batch;
+}
+
+/**
+ * A batch of `records` whose offset, timestamp and checksum are not written yet (sealBatch writes them): a partition
+ * encodes an append when it is asked for, so the caller's records are garbage at once rather than kept for the
+ * round that writes them, and seals it when that round knows where it goes.
+ */
+export function encodeUnsealedBatch(records: readonly AppendRecord[]): Buffer {
   if (records.length === 0) throw new InvalidAppendError("a batch needs at least one record");
   if (records.length > logFormatLimits.maxRecordsPerBatch) {
     throw new InvalidAppendError(`a batch holds at most ${logFormatLimits.maxRecordsPerBatch} records`);
@@ -64,8 +75,6 @@ export function encodeBatch(records: readonly AppendRecord[], baseOffset: number
   buf.writeUInt8(0, 9);
   buf.writeUInt16BE(0, 10);
   buf.writeUInt32BE(records.length, 12);
-  writeUint64(buf, 16, baseOffset);
-  writeUint64(buf, 24, timestamp);
   let at = batchHeaderBytes;
   for (const { key, value } of records) {
     if (key === null) {
@@ -82,8 +91,14 @@ export function encodeBatch(records: readonly AppendRecord[], baseOffset: number
     buf.set(value, at);
     at += value.length;
   }
-  buf.writeUInt32BE(crc32c(buf.subarray(4)), 0);
   return buf;
+}
+
+/** Writes an encoded batch's base offset and timestamp, then its checksum over them and the records. */
+export function sealBatch(batch: Buffer, baseOffset: number, timestamp: number): void {
+  writeUint64(batch, 16, baseOffset);
+  writeUint64(batch, 24, timestamp);
+  batch.writeUInt32BE(crc32c(batch.subarray(4)), 0);
 }
 
 /**

@@ -6,10 +6,11 @@
  *   00000000000000000000.log / .index     segments, named by base offset
  *   start-offset                          decimal; present only after a trim that cut inside a segment
  *
- * Writes: appends queue up while a write round runs; the next round writes everything queued into the active
- * segment, makes it durable, and only then acknowledges and makes the records readable. Within a round, encoded
- * batches are written in chunks of `roundWriteChunkBytes` while later ones are still being encoded, so the CPU work
- * of encoding overlaps the copy into the page cache. Under fsync `always`, a small round in flight beside others is
+ * Writes: each append is encoded into a batch at once, and queues up while a write round runs; the next round seals
+ * the queued batches (offsets, timestamp, checksum), writes them into the active segment, makes them durable, and
+ * only then acknowledges and makes the records readable. Within a round, sealed batches are written in chunks of
+ * `roundWriteChunkBytes` while later ones are still being checksummed, so that work overlaps the copy into the page
+ * cache. Under fsync `always`, a small round in flight beside others is
  * made durable by the store's write-ahead file (write-ahead-log.ts), which takes the rounds of every partition in one
  * durable write, and its segment is synced later (when a checkpoint asks, when it is sealed, when the store closes);
  * a large or lone round is synced in its segment (a small lone one in a quiet store writes from the event loop,
@@ -43,7 +44,7 @@ import type {
   RetentionPolicy,
   StoredRecord,
 } from "../log-store.js";
-import { batchHeaderBytes, encodeBatch, readBatchHeader } from "./batch.js";
+import { batchHeaderBytes, encodeUnsealedBatch, readBatchHeader, sealBatch } from "./batch.js";
 import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully, writeFullySync } from "../../util/files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
@@ -90,7 +91,9 @@ export interface PartitionWriteAhead {
 type RoundDurability = "write-ahead" | "sync" | "own-write" | "later";
 
 interface PendingAppend {
-  readonly records: readonly AppendRecord[];
+  /** The records, encoded when appended; sealed by the round that writes them. */
+  readonly batch: Buffer;
+  readonly count: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -188,8 +191,14 @@ export class Partition {
   append(records: readonly AppendRecord[]): Promise<AppendResult> {
     const refusal = this.closed ?? this.fenced;
     if (refusal !== null) return Promise.reject(refusal);
+    let batch: Buffer;
+    try {
+      batch = encodeUnsealedBatch(records);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ records, resolve, reject });
+      this.pending.push({ batch, count: records.length, resolve, reject });
       this.queueRound();
     });
   }
@@ -347,7 +356,7 @@ export class Partition {
       (count === 0 || bytes < logStorageDefaults.writeRoundMaxBytes) &&
       count < logStorageDefaults.writeRoundMaxAppends
     ) {
-      for (const record of this.pending[count]!.records) bytes += record.value.length + (record.key?.length ?? 0);
+      bytes += this.pending[count]!.batch.length;
       count++;
     }
     return this.pending.splice(0, count);
@@ -376,7 +385,7 @@ export class Partition {
     let unwrittenAt = active.size;
     let unwrittenBytes = 0;
     /**
-     * Writes what is encoded so far: through `durable` (O_DSYNC) if given, from the event loop if `fromLoop`, else
+     * Writes what is sealed so far: through `durable` (O_DSYNC) if given, from the event loop if `fromLoop`, else
      * a plain write (writeOffThread).
      */
     const startWrite = (durable: FileHandle | null, fromLoop = false): void => {
@@ -399,13 +408,8 @@ export class Partition {
     let sinceEntry = active.bytesSinceIndexEntry;
     let lastBatch: IndexEntry | null = null;
     for (const append of round) {
-      let batch: Buffer;
-      try {
-        batch = encodeBatch(append.records, offset, timestamp);
-      } catch (error) {
-        append.reject(error);
-        continue;
-      }
+      const batch = append.batch;
+      sealBatch(batch, offset, timestamp);
       const entry = { relativeOffset: offset - active.baseOffset, position, timestamp };
       if (sinceEntry >= this.options.indexIntervalBytes) {
         newEntries.push(entry);
@@ -413,8 +417,8 @@ export class Partition {
       }
       sinceEntry += batch.length;
       lastBatch = entry;
-      accepted.push({ append, result: { baseOffset: offset, count: append.records.length, timestamp } });
-      offset += append.records.length;
+      accepted.push({ append, result: { baseOffset: offset, count: append.count, timestamp } });
+      offset += append.count;
       position += batch.length;
       unwritten.push(batch);
       acceptedBatches.push(batch);
@@ -431,7 +435,6 @@ export class Partition {
         if (durableLog !== null) durability = "own-write";
       }
       if (unwritten.length > 0) startWrite(durableLog, quiet);
-      if (accepted.length === 0) return;
       try {
         const writtenAhead = durability === "write-ahead" ? acceptedBatches : null;
         await this.writeToActive(active, logWrites, writtenAhead, newEntries, position - active.size);

@@ -1,6 +1,7 @@
 import { kinesisLimits } from "../../../config/limits.js";
 import { resolveStream } from "../../../streams/arns.js";
 import { invalidArgument } from "../../../streams/errors.js";
+import type { PutResult } from "../../../streams/records-service.js";
 import { withOwnJson } from "../../aws/codecs.js";
 import { kinesisAction } from "../define.js";
 import { hashKey, partitionKey, recordData, streamTarget } from "../members.js";
@@ -28,7 +29,8 @@ export const putRecords = kinesisAction({
       ...streamTarget,
     },
   },
-  async handle(input, { records, streams }, { region }) {
+  // Not async, so that nothing holds `input` (500 records) while the put waits for the disk (RecordsService.putRecords).
+  handle(input, { records, streams }, { region }) {
     const ref = resolveStream(region, { streamName: input.StreamName, streamArn: input.StreamARN });
     let totalBytes = 0;
     for (const entry of input.Records) totalBytes += entry.Data.length + Buffer.byteLength(entry.PartitionKey, "utf8");
@@ -40,17 +42,22 @@ export const putRecords = kinesisAction({
       partitionKey: entry.PartitionKey,
       explicitHashKey: entry.ExplicitHashKey,
     }));
-    const results = await records.putRecords(ref, entries, (i) => `records.${i + 1}.member.data`);
-    let failed = 0;
-    const wire = results.map((result): PutRecordsResultEntry => {
-      if (result.ok) return { ShardId: result.shardId, SequenceNumber: result.sequenceNumber };
-      failed++;
-      return { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage };
-    });
-    const output = { FailedRecordCount: failed, Records: wire, EncryptionType: streams.stream(ref).record.encryption.type };
-    return withOwnJson(output, putRecordsJson);
+    return records
+      .putRecords(ref, entries, (i) => `records.${i + 1}.member.data`)
+      .then((results) => answer(results, streams.stream(ref).record.encryption.type));
   },
 });
+
+function answer(results: readonly PutResult[], encryptionType: string): unknown {
+  let failed = 0;
+  const wire = results.map((result): PutRecordsResultEntry => {
+    if (result.ok) return { ShardId: result.shardId, SequenceNumber: result.sequenceNumber };
+    failed++;
+    return { ErrorCode: result.errorCode, ErrorMessage: result.errorMessage };
+  });
+  const output = { FailedRecordCount: failed, Records: wire, EncryptionType: encryptionType };
+  return withOwnJson(output, putRecordsJson);
+}
 
 type PutRecordsResultEntry =
   | { readonly ShardId: string; readonly SequenceNumber: string }
