@@ -5,6 +5,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
+import { logStorageDefaults } from "../../src/config/limits.js";
 import { EmbeddedLogStore } from "../../src/storage/embedded/embedded-log-store.js";
 import { readAll } from "../support/records.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -13,18 +14,19 @@ const child = fileURLToPath(new URL("../support/disk-full-child.js", import.meta
 const fileSizeLimitKiB = 200;
 
 // Under fsync always each lone append is one O_DSYNC write: from the thread pool, or from the event loop when the
-// store is quiet (quietStoreMs 0: always); under never (the child adds a companion append on another partition), a
-// plain write from the write thread (write-thread.ts).
+// store is quiet (quietStoreMs 0: always). Under never, a plain write: from the event loop, or, with enough
+// companion appends to other partitions in the same turn, from the write thread (write-thread.ts).
 const variants = [
-  { fsync: "always", quietStoreMs: Number.POSITIVE_INFINITY, writer: "the thread pool" },
-  { fsync: "always", quietStoreMs: 0, writer: "the event loop" },
-  { fsync: "never", quietStoreMs: Number.POSITIVE_INFINITY, writer: "the write thread" },
+  { fsync: "always", quietStoreMs: Number.POSITIVE_INFINITY, companions: 0, writer: "the thread pool" },
+  { fsync: "always", quietStoreMs: 0, companions: 0, writer: "the event loop" },
+  { fsync: "never", quietStoreMs: 0, companions: 0, writer: "the event loop" },
+  { fsync: "never", quietStoreMs: 0, companions: logStorageDefaults.loopWriteMaxCount, writer: "the write thread" },
 ] as const;
-for (const { fsync, quietStoreMs, writer } of variants) {
+for (const { fsync, quietStoreMs, companions, writer } of variants) {
   it(`fails appends cleanly when the disk is full, and keeps every acknowledged record (fsync ${fsync}, written from ${writer})`, async () => {
     const dataDir = await tempDir();
-    const args = [process.execPath, child, dataDir, fsync, String(quietStoreMs)];
-    const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2" "$3" "$4"`, ...args], {
+    const args = [process.execPath, child, dataDir, fsync, String(quietStoreMs), String(companions)];
+    const run = spawnSync("bash", ["-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$1" "$2" "$3" "$4" "$5"`, ...args], {
       encoding: "utf8",
       timeout: 30_000,
     });

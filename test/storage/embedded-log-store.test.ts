@@ -53,37 +53,49 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
     return durable;
   }
 
+  /** A write or sync through the thread pool (a file handle's), or a write made from the event loop (fs.writevSync). */
+  type FileCall = "write" | "datasync" | "write from the event loop";
+
   /**
    * Runs `body` with `onCall` told of every writev and datasync of this process's file handles (they share one
-   * prototype) before it happens; `onCall` may throw to make the call fail.
+   * prototype) and every fs.writevSync, before it happens; `onCall` may throw to make the call fail.
    */
-  async function watchingFileCalls(
-    onCall: (call: "write" | "datasync", path: string, fd: number) => void,
-    body: () => Promise<void>,
-  ): Promise<void> {
+  async function watchingFileCalls(onCall: (call: FileCall, path: string, fd: number) => void, body: () => Promise<void>): Promise<void> {
     const probe = await open(fileURLToPath(import.meta.url), "r");
     const prototype = Object.getPrototypeOf(probe) as Record<"writev" | "datasync", (...args: unknown[]) => unknown>;
     await probe.close();
-    const originals = { writev: prototype.writev, datasync: prototype.datasync };
+    const originals = { writev: prototype.writev, datasync: prototype.datasync, writevSync: fs.writevSync };
     for (const name of ["writev", "datasync"] as const) {
       prototype[name] = function (this: FileHandle, ...args: unknown[]): unknown {
         onCall(name === "writev" ? "write" : "datasync", readlinkSync(`/proc/self/fd/${this.fd}`), this.fd);
         return originals[name].apply(this, args);
       };
     }
+    fs.writevSync = (fd: number, ...rest: [readonly NodeJS.ArrayBufferView[], number?]) => {
+      onCall("write from the event loop", readlinkSync(`/proc/self/fd/${fd}`), fd);
+      return originals.writevSync(fd, ...rest);
+    };
+    syncBuiltinESMExports();
     try {
       await body();
     } finally {
-      Object.assign(prototype, originals);
+      prototype.writev = originals.writev;
+      prototype.datasync = originals.datasync;
+      fs.writevSync = originals.writevSync;
+      syncBuiltinESMExports();
     }
   }
 
+  /** What a file call did, as the tests below list them: "segment: write (O_DSYNC)". */
+  function describeCall(call: FileCall, path: string, fd: number): string {
+    const file = path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : path;
+    return `${file}: ${call}${isDurable(fd) ? " (O_DSYNC)" : ""}`;
+  }
+
   it("makes small rounds in flight together durable in the write-ahead file, and a lone or large one in its segment", async () => {
-    type Call = { call: "write" | "datasync"; file: "segment" | "write-ahead"; durable: boolean };
-    const calls: Call[] = [];
-    const watch = (call: Call["call"], path: string, fd: number): void => {
-      const file = path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : null;
-      if (file !== null) calls.push({ call, file, durable: isDurable(fd) });
+    const calls: string[] = [];
+    const watch = (call: FileCall, path: string, fd: number): void => {
+      if (path.endsWith(".log") || path.endsWith(".wal")) calls.push(describeCall(call, path, fd));
     };
     await watchingFileCalls(watch, async () => {
       const dataDir = await tempDir();
@@ -96,28 +108,28 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
       const callsOf = async (...appends: Array<[partition: number, bytes: number, fill: number]>): Promise<string[]> => {
         calls.length = 0;
         await Promise.all(appends.map(([partition, bytes, fill]) => store.append("s", partition, record(bytes, fill))));
-        return calls.map((call) => `${call.call} ${call.file}${call.durable ? " (O_DSYNC)" : ""}`).sort();
+        return calls.slice().sort();
       };
-      assert.deepEqual(await callsOf([0, 1000, 1]), ["write segment (O_DSYNC)"], "alone: one durable write to its segment");
+      assert.deepEqual(await callsOf([0, 1000, 1]), ["segment: write (O_DSYNC)"], "alone: one durable write to its segment");
       assert.deepEqual(
         await callsOf([0, 1000, 2], [1, 1000, 3]),
-        ["write segment (O_DSYNC)", "write segment", "write write-ahead (O_DSYNC)"].sort(),
+        ["segment: write (O_DSYNC)", "segment: write from the event loop", "write-ahead: write (O_DSYNC)"],
         "two at once: the first alone, as above; the second a plain segment write and its place in a durable frame",
       );
       assert.deepEqual(
         await callsOf([1, large, 4]),
-        ["datasync segment", "write segment"],
+        ["segment: datasync", "segment: write"],
         "large, after a round not yet synced in its segment: one sync covers both",
       );
-      assert.deepEqual(await callsOf([1, large, 5]), ["write segment (O_DSYNC)"], "large, segment synced: one O_DSYNC write");
+      assert.deepEqual(await callsOf([1, large, 5]), ["segment: write (O_DSYNC)"], "large, segment synced: one O_DSYNC write");
       await callsOf([0, 10, 6], [1, 10, 7]);
       const read = await store.read("s", 1, 0, { maxRecords: 10, maxBytes: 10_000_000 });
       assert.deepEqual(read.records.map((record) => record.value[0]), [3, 4, 5, 7]);
       calls.length = 0;
       await store.close();
       assert.deepEqual(
-        calls.filter((call) => call.call === "datasync").map((call) => call.file),
-        ["segment"],
+        calls.filter((call) => call.endsWith("datasync")),
+        ["segment: datasync"],
         "a clean close syncs the one segment with a round only in the write-ahead file",
       );
     });
@@ -125,64 +137,47 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
 
   it("writes a small lone round of a quiet store from the event loop: one O_DSYNC write, no trip to the thread pool", async () => {
     const calls: string[] = [];
-    const fileOf = (fd: number): string => {
-      const path = readlinkSync(`/proc/self/fd/${fd}`);
-      return `${path.endsWith(".log") ? "segment" : path.endsWith(".wal") ? "write-ahead" : path}${isDurable(fd) ? " (O_DSYNC)" : ""}`;
-    };
-    const writevSync = fs.writevSync;
-    fs.writevSync = (fd: number, ...rest: [readonly NodeJS.ArrayBufferView[], number?]) => {
-      calls.push(`from the event loop: ${fileOf(fd)}`);
-      return writevSync(fd, ...rest);
-    };
-    syncBuiltinESMExports();
-    try {
-      await watchingFileCalls(
-        (call, _path, fd) => void calls.push(`through the thread pool: ${call} ${fileOf(fd)}`),
-        async () => {
-          const dataDir = await tempDir();
-          // Not quiet for a minute after it opened, or after a round ended.
-          const store = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 60_000 });
-          await store.createLog("s", 2);
-          const record = (bytes: number, fill: number) => [{ key: null, value: Buffer.alloc(bytes, fill) }];
-          const callsOf = async (append: () => Promise<unknown>): Promise<string[]> => {
-            calls.length = 0;
-            await append();
-            return calls.slice();
-          };
-          for (const fill of [1, 2]) {
-            assert.deepEqual(await callsOf(() => store.append("s", 0, record(1000, fill))), ["through the thread pool: write segment (O_DSYNC)"]);
-          }
-          await store.close();
+    await watchingFileCalls(
+      (call, path, fd) => void calls.push(describeCall(call, path, fd)),
+      async () => {
+        const dataDir = await tempDir();
+        // Not quiet for a minute after it opened, or after a round ended.
+        const store = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 60_000 });
+        await store.createLog("s", 2);
+        const record = (bytes: number, fill: number) => [{ key: null, value: Buffer.alloc(bytes, fill) }];
+        const callsOf = async (append: () => Promise<unknown>): Promise<string[]> => {
+          calls.length = 0;
+          await append();
+          return calls.slice().sort();
+        };
+        for (const fill of [1, 2]) assert.deepEqual(await callsOf(() => store.append("s", 0, record(1000, fill))), ["segment: write (O_DSYNC)"]);
+        await store.close();
 
-          const quiet = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 0 });
-          assert.deepEqual(await callsOf(() => quiet.append("s", 1, record(1000, 3))), ["from the event loop: segment (O_DSYNC)"]);
-          assert.deepEqual(
-            await callsOf(() => quiet.append("s", 1, record(logStorageDefaults.quietWriteMaxBytes + 1, 4))),
-            ["through the thread pool: write segment (O_DSYNC)"],
-            "too large to hold the event loop for",
-          );
-          assert.deepEqual(
-            (await callsOf(() => Promise.all([quiet.append("s", 0, record(10, 5)), quiet.append("s", 1, record(10, 6))]))).sort(),
-            ["from the event loop: segment (O_DSYNC)", "through the thread pool: write segment", "through the thread pool: write write-ahead (O_DSYNC)"],
-            "two at once: the first alone; the second a plain segment write and its place in a durable frame",
-          );
-          for (const [partition, fills] of [[0, [1, 2, 5]], [1, [3, 4, 6]]] as const) {
-            const read = await quiet.read("s", partition, 0, { maxRecords: 10, maxBytes: 10_000_000 });
-            assert.deepEqual(read.records.map((stored) => stored.value[0]), fills);
-          }
-          await quiet.close();
-        },
-      );
-    } finally {
-      fs.writevSync = writevSync;
-      syncBuiltinESMExports();
-    }
+        const quiet = await EmbeddedLogStore.open({ dataDir, fsync: "always", quietStoreMs: 0 });
+        assert.deepEqual(await callsOf(() => quiet.append("s", 1, record(1000, 3))), ["segment: write from the event loop (O_DSYNC)"]);
+        assert.deepEqual(
+          await callsOf(() => quiet.append("s", 1, record(logStorageDefaults.quietWriteMaxBytes + 1, 4))),
+          ["segment: write (O_DSYNC)"],
+          "too large to hold the event loop for",
+        );
+        assert.deepEqual(
+          await callsOf(() => Promise.all([quiet.append("s", 0, record(10, 5)), quiet.append("s", 1, record(10, 6))])),
+          ["segment: write from the event loop", "segment: write from the event loop (O_DSYNC)", "write-ahead: write (O_DSYNC)"],
+          "two at once: the first alone; the second a plain segment write and its place in a durable frame",
+        );
+        for (const [partition, fills] of [[0, [1, 2, 5]], [1, [3, 4, 6]]] as const) {
+          const read = await quiet.read("s", partition, 0, { maxRecords: 10, maxBytes: 10_000_000 });
+          assert.deepEqual(read.records.map((stored) => stored.value[0]), fills);
+        }
+        await quiet.close();
+      },
+    );
   });
 
   it("fails the rounds of a write-ahead frame that cannot be written, and cuts them back off their segments", async () => {
     const dataDir = await tempDir();
     let failing = false;
-    const failFrames = (call: "write" | "datasync", path: string): void => {
+    const failFrames = (call: FileCall, path: string): void => {
       if (failing && call === "write" && path.endsWith(".wal")) throw Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" });
     };
     await watchingFileCalls(failFrames, async () => {
@@ -216,7 +211,7 @@ describe("embedded: how fsync always reaches the disk", { skip: process.platform
       const clock = new ManualClock();
       let failing = failIndexWrites;
       let failures = 0;
-      const failIndex = (call: "write" | "datasync", path: string): void => {
+      const failIndex = (call: FileCall, path: string): void => {
         if (!failing || call !== "write" || !path.endsWith(".index")) return;
         failures++;
         throw Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" });

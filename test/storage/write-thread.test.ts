@@ -1,13 +1,20 @@
-/** The write thread on its own: small plain writes of one turn, written off the thread pool; large or lone ones through it. */
+/**
+ * Plain writes on their own: a few small ones of one turn written from the event loop, more on the write thread,
+ * large ones through the thread pool.
+ */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { type FileHandle, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { logStorageDefaults } from "../../src/config/limits.js";
-import { writeOffThread } from "../../src/storage/embedded/write-thread.js";
+import { writeUnsynced } from "../../src/storage/embedded/write-thread.js";
 import { tempDir } from "../support/temp-dir.js";
+
+/** More writes in one turn than the event loop makes itself: these go to the write thread. */
+const threadWrites = logStorageDefaults.loopWriteMaxCount + 1;
 
 /** Runs `body` counting the writev calls of this process's file handles (the thread pool's writes). */
 async function countingPoolWrites(body: () => Promise<void>): Promise<number> {
@@ -35,13 +42,13 @@ describe("write thread", () => {
     const poolWrites = await countingPoolWrites(async () => {
       await Promise.all(
         files.flatMap((file, i) => [
-          writeOffThread(file, [Buffer.from(`${i}a`), Buffer.from(`${i}b`)], 0),
-          writeOffThread(file, [Buffer.from(`${i}c`)], 4),
-          writeOffThread(file, [], 6),
+          writeUnsynced(file, [Buffer.from(`${i}a`), Buffer.from(`${i}b`)], 0),
+          writeUnsynced(file, [Buffer.from(`${i}c`)], 4),
+          writeUnsynced(file, [], 6),
         ]),
       );
       // A second turn, after the first was answered: the thread takes the next message the same way.
-      await Promise.all([writeOffThread(files[0]!, [Buffer.from("zz")], 2), writeOffThread(files[1]!, [Buffer.from("yy")], 6)]);
+      await Promise.all([writeUnsynced(files[0]!, [Buffer.from("zz")], 2), writeUnsynced(files[1]!, [Buffer.from("yy")], 6)]);
     });
     assert.equal(poolWrites, 0);
     for (const file of files) await file.close();
@@ -51,55 +58,62 @@ describe("write thread", () => {
     );
   });
 
-  it("sends a lone write, and a write of writeThreadMaxBytes or more, through the thread pool", async () => {
+  it("makes a few small writes of one turn from the event loop, and sends one of writeThreadMaxBytes or more through the thread pool", async () => {
     const dir = await tempDir();
     const lone = await open(join(dir, "lone"), "w+");
     const large = await open(join(dir, "large"), "w+");
     const largeBytes = Buffer.alloc(logStorageDefaults.writeThreadMaxBytes, 7);
-    assert.equal(await countingPoolWrites(() => writeOffThread(lone, [Buffer.from("alone")], 0)), 1);
+    const alone = writeUnsynced(lone, [Buffer.from("alone")], 0);
+    await Promise.resolve();
+    assert.equal(readFileSync(join(dir, "lone"), "utf8"), "alone", "written in this turn, from the event loop");
+    await alone;
     const poolWrites = await countingPoolWrites(async () => {
-      await Promise.all([writeOffThread(large, [largeBytes.subarray(0, 10), largeBytes.subarray(10)], 0), writeOffThread(lone, [Buffer.from("!")], 5)]);
+      await Promise.all([writeUnsynced(large, [largeBytes.subarray(0, 10), largeBytes.subarray(10)], 0), writeUnsynced(lone, [Buffer.from("!")], 5)]);
     });
-    assert.equal(poolWrites, 2, "the large write, and the small one left alone in its message");
+    assert.equal(poolWrites, 1, "the large write");
     await lone.close();
     await large.close();
     assert.equal(await readFile(join(dir, "lone"), "utf8"), "alone!");
     assert.ok((await readFile(join(dir, "large"))).equals(largeBytes));
   });
 
-  it("fails a write with the system's error, and only that write", async () => {
-    const dir = await tempDir();
-    const good = await open(join(dir, "good"), "w+");
-    const readOnly = await open(fileURLToPath(import.meta.url), "r");
-    const outcomes = await Promise.allSettled([
-      writeOffThread(good, [Buffer.from("before")], 0),
-      writeOffThread(readOnly, [Buffer.from("refused")], 0),
-      writeOffThread(good, [Buffer.from("after")], 6),
-    ]);
-    assert.deepEqual(outcomes.map((outcome) => outcome.status), ["fulfilled", "rejected", "fulfilled"]);
-    const error = (outcomes[1] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
-    assert.equal(error.code, "EBADF");
-    assert.equal(error.syscall, "write");
-    await good.close();
-    await readOnly.close();
-    assert.equal(await readFile(join(dir, "good"), "utf8"), "beforeafter");
-  });
+  for (const [writer, others] of [["the event loop", 0], ["the write thread", threadWrites]] as const) {
+    it(`fails a write with the system's error, and only that write (from ${writer})`, async () => {
+      const dir = await tempDir();
+      const good = await open(join(dir, "good"), "w+");
+      const other = await open(join(dir, "other"), "w+");
+      const readOnly = await open(fileURLToPath(import.meta.url), "r");
+      const outcomes = await Promise.allSettled([
+        writeUnsynced(good, [Buffer.from("before")], 0),
+        writeUnsynced(readOnly, [Buffer.from("refused")], 0),
+        writeUnsynced(good, [Buffer.from("after")], 6),
+        ...Array.from({ length: others }, (_, i) => writeUnsynced(other, [Buffer.from("x")], i)),
+      ]);
+      assert.deepEqual(outcomes.slice(0, 3).map((outcome) => outcome.status), ["fulfilled", "rejected", "fulfilled"]);
+      const error = (outcomes[1] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+      assert.equal(error.code, "EBADF");
+      assert.equal(error.syscall, "write");
+      for (const file of [good, other, readOnly]) await file.close();
+      assert.equal(await readFile(join(dir, "good"), "utf8"), "beforeafter");
+      assert.equal(await readFile(join(dir, "other"), "utf8"), "x".repeat(others));
+    });
+  }
 
   it("does not keep a process alive once its writes are done, nor take the process's Node flags", async () => {
     const dir = await tempDir();
     const module = new URL("../../src/storage/embedded/write-thread.js", import.meta.url).href;
     const script = `
       import { open } from "node:fs/promises";
-      const { writeOffThread } = await import(${JSON.stringify(module)});
+      const { writeUnsynced } = await import(${JSON.stringify(module)});
       const file = await open(${JSON.stringify(join(dir, "child"))}, "w");
-      // Two writes in one turn, so that they go to the thread (a lone one would go to the pool).
-      await Promise.all([writeOffThread(file, [Buffer.from("written")], 0), writeOffThread(file, [Buffer.from(" twice")], 7)]);
+      // Enough writes in one turn that they go to the thread.
+      await Promise.all(Array.from({ length: ${threadWrites} }, (_, i) => writeUnsynced(file, [Buffer.from("w")], i)));
       await file.close();
     `;
     // --input-type is a flag a worker refuses: the thread must not inherit it.
     const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
     assert.equal(run.signal, null, "exited on its own rather than being killed at the timeout");
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(await readFile(join(dir, "child"), "utf8"), "written twice");
+    assert.equal(await readFile(join(dir, "child"), "utf8"), "w".repeat(threadWrites));
   });
 });

@@ -26,7 +26,7 @@ import { logStorageDefaults } from "../../config/limits.js";
 import type { Clock } from "../../util/clock.js";
 import { AppendWaiters } from "../append-waiters.js";
 import { RecentBatches } from "./recent-batches.js";
-import { writeOffThread } from "./write-thread.js";
+import { writeUnsynced } from "./write-thread.js";
 import type { WriteAheadLog } from "./write-ahead-log.js";
 import {
   CorruptDataError,
@@ -386,12 +386,12 @@ export class Partition {
     let unwrittenBytes = 0;
     /**
      * Writes what is sealed so far: through `durable` (O_DSYNC) if given, from the event loop if `fromLoop`, else
-     * a plain write (writeOffThread).
+     * a plain write (writeUnsynced).
      */
     const startWrite = (durable: FileHandle | null, fromLoop = false): void => {
       logWrites.push(
         durable === null
-          ? writeOffThread(active.logHandle!, unwritten, unwrittenAt)
+          ? writeUnsynced(active.logHandle!, unwritten, unwrittenAt)
           : fromLoop
             ? writeFromLoop(durable.fd, unwritten, unwrittenAt)
             : writeFully(durable, unwritten, unwrittenAt),

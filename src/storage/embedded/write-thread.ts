@@ -1,19 +1,21 @@
 /**
- * Plain (not synced) segment writes off the thread pool. A write through a FileHandle is one thread-pool trip, and
- * on a virtual machine each trip costs ~50 µs of CPU (a futex wake, context switches, the completion's wake-up),
- * more than copying a 12 KB batch into the page cache. A PutRecords spread over 64 shards is 64 such writes.
+ * Plain (not synced) segment writes, kept off the thread pool. A write through a FileHandle is one thread-pool trip:
+ * on a virtual machine each costs ~50 µs of CPU (a futex wake, context switches, the completion's wake-up), and its
+ * answer then waits for the event loop to come round to it, which under load takes milliseconds.
  *
- * One thread per process takes them instead: the writes asked for in the same turn of the event loop (every
- * partition's round of one request) travel to it as one message, their bytes copied into one shared buffer, and
- * it writes them one after another with synchronous calls and answers once. A large write, a write alone in its
- * turn, and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where they wait for the disk in parallel.
+ * The writes asked for in one turn of the event loop (every partition's round of one request) are taken together.
+ * Up to `loopWriteMaxCount` of them (a PutRecords on a few shards) are made right away, one synchronous call each.
+ * More (a PutRecords spread over 64 shards is 64 writes) travel to one thread per process as one message, their bytes
+ * copied into one shared buffer, and it writes them one after another with synchronous calls and answers once. A
+ * large write and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where they wait for the disk in
+ * parallel.
  *
  * The thread writes to descriptors the caller owns: a caller must not close or cut back a file while a write to it
  * is pending (partitions run their rounds, syncs and closes one at a time, so they never do).
  */
 import type { FileHandle } from "node:fs/promises";
 import { logStorageDefaults } from "../../config/limits.js";
-import { writeFully } from "../../util/files.js";
+import { writeFully, writeFullySync } from "../../util/files.js";
 import { RequestThread } from "../../util/request-thread.js";
 
 /** One message to the thread: every write's bytes, one after another, in `data`. */
@@ -81,11 +83,11 @@ const thread = new RequestThread<WriteRequest, WriteResponse, SentWrites>({
 });
 
 /**
- * Writes every byte of `buffers` to `file` at `position` without syncing: on the write thread, or through the thread
- * pool if it is large or alone in its turn. Fails with the system's error (ENOSPC, EFBIG, EIO …), as a write through
+ * Writes every byte of `buffers` to `file` at `position` without syncing: from the event loop or on the write thread,
+ * or through the thread pool if it is large. Fails with the system's error (ENOSPC, EFBIG, EIO …), as a write through
  * the FileHandle would.
  */
-export function writeOffThread(file: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
+export function writeUnsynced(file: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
   let length = 0;
   for (const buffer of buffers) length += buffer.length;
   if (length === 0) return Promise.resolve();
@@ -100,10 +102,15 @@ export function writeOffThread(file: FileHandle, buffers: readonly Buffer[], pos
 function send(): void {
   const writes = queued;
   queued = [];
-  // A lone write (a lone PutRecord) goes to the pool: one message there and back costs more than one trip.
-  if (writes.length === 1) {
-    const [write] = writes as [QueuedWrite];
-    writeFully(write.file, write.buffers, write.position).then(write.resolve, write.reject);
+  if (writes.length <= logStorageDefaults.loopWriteMaxCount) {
+    for (const write of writes) {
+      try {
+        writeFullySync(write.file.fd, write.buffers, write.position);
+        write.resolve();
+      } catch (error) {
+        write.reject(error as Error);
+      }
+    }
     return;
   }
   let bytes = 0;
