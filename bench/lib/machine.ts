@@ -129,7 +129,8 @@ function gitState(projectRoot: string): MachineInfo["git"] {
   try {
     const run = (...args: string[]): string =>
       execFileSync("git", ["-C", projectRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    return { commit: run("rev-parse", "HEAD"), dirty: run("status", "--porcelain").length > 0 };
+    // The results a previous run left uncommitted are the benchmark's output, not a change to what it measures.
+    return { commit: run("rev-parse", "HEAD"), dirty: run("status", "--porcelain", "--", ".", ":(exclude)bench/results").length > 0 };
   } catch {
     return null;
   }
