@@ -57,12 +57,13 @@ export const logStorageDefaults = {
   /** A plain segment write of fewer bytes goes to the write thread (write-thread.ts); a larger one, to the pool. */
   writeThreadMaxBytes: 64 * KiB,
   /**
-   * Up to this many small plain segment writes asked for in one turn of the event loop (a PutRecords on a few shards)
-   * are made right there, one synchronous call each: on the benchmark's VM a call costs tens of microseconds, and a
-   * message to the write thread and back costs more, mostly in waiting for the event loop to take the answer. More
-   * writes than this go to the write thread as one message.
+   * Up to this many small plain segment writes asked for in one turn of the event loop (a PutRecords on up to 64
+   * shards) are made right there, one synchronous call each: on the benchmark's 2-core VM a call costs tens of
+   * microseconds, and a message to the write thread and back cost more, mostly in waiting for the event loop to take
+   * the answer. More writes than this go to the write thread as one message, so that one turn never holds the event
+   * loop for hundreds of calls.
    */
-  loopWriteMaxCount: 4,
+  loopWriteMaxCount: 64,
   /** Segment indexes kept in memory for segments that are no longer written (the active one is always in memory). */
   cachedSegmentIndexes: 256,
   /** Bytes of each partition's newest batches kept in memory for readers at the end of the log (recent-batches.ts). */

@@ -4,9 +4,10 @@
  * answer then waits for the event loop to come round to it, which under load takes milliseconds.
  *
  * The writes asked for in one turn of the event loop (every partition's round of one request) are taken together.
- * Up to `loopWriteMaxCount` of them (a PutRecords on a few shards) are made right away, one synchronous call each.
- * More (a PutRecords spread over 64 shards is 64 writes) travel to one thread per process as one message, their bytes
- * copied into one shared buffer, and it writes them one after another with synchronous calls and answers once. A
+ * Up to `loopWriteMaxCount` of them (a PutRecords spread over up to 64 shards) are made right away, one synchronous
+ * call each. More travel to one thread per process as one message, their bytes copied into one shared buffer, and it
+ * writes them one after another with synchronous calls and answers once, so that one turn never holds the event
+ * loop for hundreds of calls. A
  * large write and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where they wait for the disk in
  * parallel.
  *
