@@ -7,9 +7,8 @@
  * Up to `loopWriteMaxCount` of them (a PutRecords spread over up to 64 shards) are made right away, one synchronous
  * call each. More travel to one thread per process as one message, their bytes copied into one shared buffer, and it
  * writes them one after another with synchronous calls and answers once, so that one turn never holds the event
- * loop for hundreds of calls. A
- * large write and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where they wait for the disk in
- * parallel.
+ * loop for hundreds of calls. A large write and durable writes (O_DSYNC, fdatasync) stay in the thread pool, where
+ * they wait for the disk in parallel.
  *
  * The thread writes to descriptors the caller owns: a caller must not close or cut back a file while a write to it
  * is pending (partitions run their rounds, syncs and closes one at a time, so they never do).
