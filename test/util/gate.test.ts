@@ -78,8 +78,11 @@ describe("gate", () => {
       payload = new WeakRef(records);
       return gate.shared(() => countWhenDone(records.length, work.promise));
     })();
-    await turn();
-    gc();
+    // A collection may leave it for a later one (Node 24 sometimes does): one that holds it holds it through all.
+    for (let attempt = 0; attempt < 10 && payload!.deref() !== undefined; attempt++) {
+      await turn();
+      gc();
+    }
     assert.equal(payload!.deref(), undefined);
     work.resolve();
     assert.equal(await running, 1000);
