@@ -67,6 +67,16 @@ export function writeFullySync(fd: number, buffers: readonly Uint8Array[], posit
   }
 }
 
+/** writeFullySync's outcome as a settled promise, for callers whose other writes are asynchronous. */
+export function writeFullyNow(fd: number, buffers: readonly Uint8Array[], position: number): Promise<void> {
+  try {
+    writeFullySync(fd, buffers, position);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 function madeProgress(bytesWritten: number): number {
   if (bytesWritten === 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
   return bytesWritten;

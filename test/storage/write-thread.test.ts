@@ -36,27 +36,33 @@ async function countingPoolWrites(body: () => Promise<void>): Promise<number> {
 }
 
 describe("write thread", () => {
-  it("writes each file's pieces at their positions, many files in one turn, none through the thread pool", async () => {
-    const dir = await tempDir();
-    const files = await Promise.all([0, 1, 2].map((i) => open(join(dir, `f${i}`), "w+")));
-    const poolWrites = await countingPoolWrites(async () => {
-      await Promise.all(
-        files.flatMap((file, i) => [
-          writeUnsynced(file, [Buffer.from(`${i}a`), Buffer.from(`${i}b`)], 0),
-          writeUnsynced(file, [Buffer.from(`${i}c`)], 4),
-          writeUnsynced(file, [], 6),
-        ]),
+  for (const [writer, others] of [["the event loop", 0], ["the write thread", threadWrites]] as const) {
+    it(`writes each file's pieces at their positions, many files in one turn, none through the thread pool (from ${writer})`, async () => {
+      const dir = await tempDir();
+      const files = await Promise.all([0, 1, 2].map((i) => open(join(dir, `f${i}`), "w+")));
+      const other = await open(join(dir, "other"), "w+");
+      /** Writes to another file in the same turn, enough to take the turn's writes to the thread. */
+      const padding = (): Array<Promise<void>> => Array.from({ length: others }, (_, i) => writeUnsynced(other, [Buffer.from("x")], i));
+      const poolWrites = await countingPoolWrites(async () => {
+        await Promise.all([
+          ...files.flatMap((file, i) => [
+            writeUnsynced(file, [Buffer.from(`${i}a`), Buffer.from(`${i}b`)], 0),
+            writeUnsynced(file, [Buffer.from(`${i}c`)], 4),
+            writeUnsynced(file, [], 6),
+          ]),
+          ...padding(),
+        ]);
+        // A second turn, after the first was answered: taken the same way.
+        await Promise.all([writeUnsynced(files[0]!, [Buffer.from("zz")], 2), writeUnsynced(files[1]!, [Buffer.from("yy")], 6), ...padding()]);
+      });
+      assert.equal(poolWrites, 0);
+      for (const file of [...files, other]) await file.close();
+      assert.deepEqual(
+        await Promise.all([0, 1, 2].map(async (i) => (await readFile(join(dir, `f${i}`), "utf8")))),
+        ["0azz0c", "1a1b1cyy", "2a2b2c"],
       );
-      // A second turn, after the first was answered: the thread takes the next message the same way.
-      await Promise.all([writeUnsynced(files[0]!, [Buffer.from("zz")], 2), writeUnsynced(files[1]!, [Buffer.from("yy")], 6)]);
     });
-    assert.equal(poolWrites, 0);
-    for (const file of files) await file.close();
-    assert.deepEqual(
-      await Promise.all([0, 1, 2].map(async (i) => (await readFile(join(dir, `f${i}`), "utf8")))),
-      ["0azz0c", "1a1b1cyy", "2a2b2c"],
-    );
-  });
+  }
 
   it("makes a few small writes of one turn from the event loop, and sends one of writeThreadMaxBytes or more through the thread pool", async () => {
     const dir = await tempDir();

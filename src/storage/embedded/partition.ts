@@ -45,7 +45,7 @@ import type {
   StoredRecord,
 } from "../log-store.js";
 import { batchHeaderBytes, encodeUnsealedBatch, readBatchHeader, sealBatch } from "./batch.js";
-import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully, writeFullySync } from "../../util/files.js";
+import { durableWrites, fsyncDirectory, isNotFound, writeFileAtomic, writeFully, writeFullyNow } from "../../util/files.js";
 import type { IndexCache } from "./index-cache.js";
 import {
   entryFor,
@@ -393,7 +393,7 @@ export class Partition {
         durable === null
           ? writeUnsynced(active.logHandle!, unwritten, unwrittenAt)
           : fromLoop
-            ? writeFromLoop(durable.fd, unwritten, unwrittenAt)
+            ? writeFullyNow(durable.fd, unwritten, unwrittenAt)
             : writeFully(durable, unwritten, unwrittenAt),
       );
       unwritten = [];
@@ -666,16 +666,6 @@ export class Partition {
     return new StorageIoError(`${what} failed on log ${JSON.stringify(this.log)} partition ${this.partition}: ${code}`, {
       cause: error,
     });
-  }
-}
-
-/** writeFullySync's outcome as a promise, like a round's other writes. */
-function writeFromLoop(fd: number, buffers: readonly Buffer[], position: number): Promise<void> {
-  try {
-    writeFullySync(fd, buffers, position);
-    return Promise.resolve();
-  } catch (error) {
-    return Promise.reject(error as Error);
   }
 }
 

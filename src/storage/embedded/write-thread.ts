@@ -15,7 +15,7 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { logStorageDefaults } from "../../config/limits.js";
-import { writeFully, writeFullySync } from "../../util/files.js";
+import { writeFully, writeFullyNow } from "../../util/files.js";
 import { RequestThread } from "../../util/request-thread.js";
 
 /** One message to the thread: every write's bytes, one after another, in `data`. */
@@ -103,14 +103,7 @@ function send(): void {
   const writes = queued;
   queued = [];
   if (writes.length <= logStorageDefaults.loopWriteMaxCount) {
-    for (const write of writes) {
-      try {
-        writeFullySync(write.file.fd, write.buffers, write.position);
-        write.resolve();
-      } catch (error) {
-        write.reject(error as Error);
-      }
-    }
+    for (const write of writes) writeFullyNow(write.file.fd, write.buffers, write.position).then(write.resolve, write.reject);
     return;
   }
   let bytes = 0;
