@@ -55,7 +55,10 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   lambdaUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 function reply(body: unknown, status = 200) {
   return (_event: TransformEvent, response: ServerResponse) => {

@@ -3,6 +3,7 @@
  * AWS SDK S3 client to read what lands in it. Stopped after the test file.
  */
 import { createRequire } from "node:module";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -12,6 +13,7 @@ import { tempDir } from "./temp-dir.js";
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
+  readonly httpServer: Server;
 }
 type S3rverConstructor = new (options: {
   address: string;
@@ -51,11 +53,16 @@ export class RunningS3rver {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Stops listening: connections to the endpoint are refused until `restart()`. Safe to call twice. */
+  /** Stops listening and drops every connection: the endpoint refuses connections until `restart()`. Safe to call twice. */
   async stop(): Promise<void> {
     const instance = this.instance;
     this.instance = null;
-    await instance?.close();
+    if (instance === null) return;
+    const closed = instance.close();
+    // close() alone waits for the connections open at the time to end, and a kept-alive one that a client keeps
+    // sending on (Freshet's delivery, retrying every few milliseconds) never does: the test file hung until CI's limit.
+    instance.httpServer.closeAllConnections();
+    await closed;
   }
 
   /** Listens again on the same port, with the same buckets and objects. */
