@@ -954,7 +954,7 @@ function renderMarkdown(
           "",
           `- As above with 100 B records, but on a stream of ${wideShards} shards: a request's records spread over every ` +
             "shard, so each request costs a write per shard touched (for Freshet, a plain write to each shard's segment, " +
-            "all of a request's on one write thread, and one durable write to the write-ahead file that the rounds in " +
+            "made from the event loop, and one durable write to the write-ahead file that the rounds in " +
             `flight share) instead of ${throughputShards}. One round of ${fixed(mode.widePutMs / 1000, 1)} s per server, right after ` +
             "the rounds above" +
             (quick ? " (the quick run's slow servers: one round of requests only, as above)." : "."),
