@@ -1,6 +1,7 @@
 /**
  * s3rver, a local S3-compatible server, on a random loopback port with its own temporary directory, and a real
- * AWS SDK S3 client to read what lands in it. Stopped after the test file.
+ * AWS SDK S3 client to read what lands in it. Each is stopped after the test that started it (node:test runs a
+ * test's `after` hooks in the order they were added: an s3rver started first stops before a Freshet started after it).
  */
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
