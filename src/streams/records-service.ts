@@ -154,9 +154,8 @@ export class RecordsService {
       let bytes = 0;
       for (let n = 0; n < accepted.length; n++) {
         const entry = entries[accepted[n]!]!;
-        const key = Buffer.from(entry.partitionKey, "utf8");
-        records[n] = { key, value: entry.data };
-        bytes += key.length + entry.data.length;
+        records[n] = { key: entry.partitionKey, value: entry.data };
+        bytes += Buffer.byteLength(entry.partitionKey, "utf8") + entry.data.length;
       }
       appends.push({ shard, accepted, bytes, appended: this.streams.log.append(stream.record.logName, shard.partition, records) });
     }

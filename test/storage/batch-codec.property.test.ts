@@ -17,7 +17,8 @@ const bytes = (maxLength: number): fc.Arbitrary<Uint8Array> =>
   fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength }));
 
 const appendRecord: fc.Arbitrary<AppendRecord> = fc.record({
-  key: fc.oneof(fc.constant(null), bytes(64)),
+  // Text keys in any Unicode, lone surrogates included (stored as UTF-8, as Buffer.from encodes them).
+  key: fc.oneof(fc.constant(null), bytes(64), fc.string({ unit: "binary", maxLength: 32 })),
   value: bytes(300),
 });
 

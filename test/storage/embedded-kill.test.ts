@@ -80,7 +80,7 @@ describe("embedded log: kill -9", () => {
       );
       for (const [offset, stored] of records.entries()) {
         const { key, value } = sequencedRecord(partition, offset);
-        assert.ok(stored.value.equals(value) && (key === null ? stored.key === null : stored.key?.equals(key)), `record ${offset} byte for byte`);
+        assert.ok(stored.value.equals(value) && (key === null ? stored.key === null : stored.key?.equals(Buffer.from(key))), `record ${offset} byte for byte`);
       }
       const mine = acknowledged.filter((a) => a.partition === partition).sort((a, b) => a.baseOffset - b.baseOffset);
       assert.ok(mine.length > 0, `partition ${partition} had appends acknowledged`);

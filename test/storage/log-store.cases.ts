@@ -59,6 +59,8 @@ export function logStoreCases(backend: string, factory: LogStoreFactory): void {
       const binary = Buffer.from([0, 255, 1, 254, 10, 13]);
       const second = await store.append("s", 0, [{ key: Buffer.alloc(0), value: binary }]);
       assert.equal(second.baseOffset, 2);
+      // A key given as text is stored as its UTF-8 bytes.
+      await store.append("s", 0, [{ key: "clé-🔑", value: Buffer.from("b") }, { key: "", value: Buffer.from("c") }]);
       const records = await readAll(store, "s", 0);
       assert.deepEqual(
         records.map((r) => [r.offset, r.key?.toString("hex") ?? null, r.value.toString("hex")]),
@@ -66,9 +68,11 @@ export function logStoreCases(backend: string, factory: LogStoreFactory): void {
           [0, Buffer.from("k1").toString("hex"), Buffer.from("a").toString("hex")],
           [1, null, ""],
           [2, "", binary.toString("hex")],
+          [3, Buffer.from("clé-🔑", "utf8").toString("hex"), Buffer.from("b").toString("hex")],
+          [4, "", Buffer.from("c").toString("hex")],
         ],
       );
-      assert.deepEqual(store.stats("s", 0).endOffset, 3);
+      assert.deepEqual(store.stats("s", 0).endOffset, 5);
       await store.close();
     });
 

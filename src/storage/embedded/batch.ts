@@ -27,7 +27,7 @@
 import { crc32c } from "@node-rs/crc32";
 import { logFormatLimits } from "../../config/limits.js";
 import { CorruptDataError, InvalidAppendError } from "../errors.js";
-import type { AppendRecord, StoredRecord } from "../log-store.js";
+import { type AppendRecord, keyBytes, type StoredRecord } from "../log-store.js";
 
 export const batchHeaderBytes = 32;
 export const batchMagic = 1;
@@ -45,7 +45,7 @@ export interface BatchHeader {
 /** Bytes a batch of these records takes on disk. */
 export function encodedBatchBytes(records: readonly AppendRecord[]): number {
   let bytes = batchHeaderBytes;
-  for (const record of records) bytes += recordOverheadBytes + (record.key?.length ?? 0) + record.value.length;
+  for (const record of records) bytes += recordOverheadBytes + keyBytes(record.key) + record.value.length;
   return bytes;
 }
 
@@ -80,6 +80,10 @@ export function encodeUnsealedBatch(records: readonly AppendRecord[]): Buffer {
     if (key === null) {
       buf.writeInt32BE(noKey, at);
       at += 4;
+    } else if (typeof key === "string") {
+      const length = buf.write(key, at + 4, "utf8");
+      buf.writeInt32BE(length, at);
+      at += 4 + length;
     } else {
       buf.writeInt32BE(key.length, at);
       at += 4;
