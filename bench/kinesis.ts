@@ -75,9 +75,10 @@ type SizeId = (typeof sizes)[number]["id"];
 
 const modes = {
   full: {
-    putWarmupMs: 2_000,
-    putMs: 15_000,
-    putRounds: 2,
+    putWarmupMs: 1_000,
+    putMs: 5_000,
+    putRounds: 6,
+    slowPutRounds: 2,
     widePutMs: 15_000,
     readMaxMs: 120_000,
     singleWarmupMs: 5_000,
@@ -95,6 +96,7 @@ const modes = {
     putWarmupMs: 200,
     putMs: 1_000,
     putRounds: 1,
+    slowPutRounds: 1,
     widePutMs: 500,
     readMaxMs: 3_000,
     singleWarmupMs: 300,
@@ -125,8 +127,8 @@ interface Target {
 }
 
 /**
- * Each floor runs right before the Freshet it is compared with, so that a drifting machine (shared disks and CPUs
- * do drift) skews their ratio least.
+ * Each floor sits next to the Freshet it is compared with (before it, or after it in a reversed round), so that a
+ * drifting machine (shared disks and CPUs do drift) skews their ratio least.
  */
 const targets: readonly Target[] = [
   { id: "floor-h2", server: "floor", http: "h2", label: "floor, HTTP/2 (h2c)", writesOnly: true },
@@ -157,6 +159,8 @@ interface PutSummary {
   readonly firstError: string | null;
   readonly totalRecords: number;
   readonly load: StepLoad | null;
+  /** Each round's records/s, in round order (absent from runs saved before rounds were reported). */
+  readonly roundRecordsPerSecond?: number[];
 }
 
 interface ReadSummary {
@@ -272,11 +276,19 @@ async function runKinesisSuite(context: BenchContext): Promise<SuiteReport> {
         }),
       );
     }
-    const puts = new Map<string, Array<StepOutcome[] & { cpuSeconds: number }>>(targets.map((t) => [t.id, []]));
+    const puts = new Map<string, TargetPuts>(targets.map((t) => [t.id, { bySize: { "1k": [], "100b": [] }, cpuSeconds: 0 }]));
     for (let round = 0; round < mode.putRounds; round++) {
-      for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-        context.log(`kinesis: PutRecords round ${round + 1} of ${mode.putRounds}: ${target.label} …`);
-        puts.get(target.id)!.push(await runPuts(context, mode, target, servers.get(target.id)!, round));
+      for (const size of sizes) {
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+          if (target.slow === true && round >= mode.slowPutRounds) continue;
+          context.log(`kinesis: PutRecords ${size.label} round ${round + 1} of ${mode.putRounds}: ${target.label} …`);
+          const server = servers.get(target.id)!;
+          const load = { stream: `bench-${size.id}`, shards: throughputShards, dataBytes: size.dataBytes, durationMs: mode.putMs };
+          const outcome = await runSequence(context, `${target.id}-put-${size.id}-${round + 1}`, server, [putStep(context, mode, target, server, load)]);
+          const targetPuts = puts.get(target.id)!;
+          targetPuts.bySize[size.id].push(outcome[0] as StepOutcome<PutRecordsResult>);
+          targetPuts.cpuSeconds += outcome.cpuSeconds;
+        }
       }
     }
     for (const target of targets) {
@@ -356,18 +368,10 @@ async function runSequence(context: BenchContext, phase: string, server: Running
   return Object.assign(result.outcomes, { cpuSeconds: result.cpuSeconds });
 }
 
-/** One round of PutRecords at each record size; a slow server in a quick run sends one round of requests only. */
-function runPuts(
-  context: BenchContext,
-  mode: Mode,
-  target: Target,
-  server: RunningServer,
-  round: number,
-): Promise<StepOutcome[] & { cpuSeconds: number }> {
-  const putSteps = sizes.map((size) =>
-    putStep(context, mode, target, server, { stream: `bench-${size.id}`, shards: throughputShards, dataBytes: size.dataBytes, durationMs: mode.putMs }),
-  );
-  return runSequence(context, `${target.id}-put-${round + 1}`, server, putSteps);
+/** A server's PutRecords rounds at each record size, and the load generator's CPU time over all of them. */
+interface TargetPuts {
+  readonly bySize: Record<SizeId, Array<StepOutcome<PutRecordsResult>>>;
+  cpuSeconds: number;
 }
 
 function putStep(
@@ -397,21 +401,14 @@ async function runTarget(
   target: Target,
   server: RunningServer,
   version: string,
-  putRounds: ReadonlyArray<StepOutcome[] & { cpuSeconds: number }>,
+  puts: TargetPuts,
 ): Promise<TargetResult> {
   const common = { endpoint: server.endpoint, http: target.http };
-  const put = Object.fromEntries(
-    sizes.map((size, i) => [
-      size.id,
-      summarizePut(
-        putRounds.map((round) => round[i] as StepOutcome<PutRecordsResult>),
-        size.dataBytes,
-      ),
-    ]),
-  ) as Record<SizeId, PutSummary>;
+  const put = Object.fromEntries(sizes.map((size) => [size.id, summarizePut(puts.bySize[size.id], size.dataBytes)])) as Record<SizeId, PutSummary>;
 
   let read: Record<SizeId, ReadSummary> | null = null;
-  let memoryAfterThroughput = putRounds.at(-1)?.at(-1)?.serverMemory ?? null;
+  // The last size's last round is the last PutRecords this server took.
+  let memoryAfterThroughput = puts.bySize[sizes.at(-1)!.id].at(-1)?.serverMemory ?? null;
   // The wide stream first, while the server holds no more than the PutRecords rounds left it.
   const steps: LoadStep[] = [
     putStep(context, mode, target, server, { stream: "bench-wide", shards: wideShards, dataBytes: wideDataBytes, durationMs: mode.widePutMs }),
@@ -469,7 +466,7 @@ async function runTarget(
     memoryAfterThroughput,
     memoryAtEnd: last.serverMemory,
     serverCpuSeconds: last.serverCpuSeconds,
-    loadGeneratorCpuSeconds: putRounds.reduce((sum, round) => sum + round.cpuSeconds, 0) + rest.cpuSeconds,
+    loadGeneratorCpuSeconds: puts.cpuSeconds + rest.cpuSeconds,
   };
 }
 
@@ -490,6 +487,7 @@ function summarizePut(rounds: ReadonlyArray<StepOutcome<PutRecordsResult>>, data
     firstError: results.find((r) => r.firstError !== null)?.firstError ?? null,
     totalRecords: sum((r) => r.totalRecords),
     load: weightedLoad(rounds.map((round) => ({ load: round.load, weight: round.result.elapsedMs }))),
+    roundRecordsPerSecond: results.map((r) => perSecond(r.records, r.elapsedMs)),
   };
 }
 
@@ -620,6 +618,12 @@ interface RatioRow {
   readonly other: string;
   readonly put1k: number | null;
   readonly put100b: number | null;
+  /**
+   * Round by round (each Freshet round ran right after or before the other server's same round): how far the ratio
+   * moved within the run. Null when there was one round, or when the two took different numbers of rounds.
+   */
+  readonly put1kRounds?: number[] | null;
+  readonly put100bRounds?: number[] | null;
   readonly putWide: number | null;
   readonly read1k: number | null;
   readonly putP99: number | null;
@@ -641,6 +645,11 @@ function ratios(results: readonly TargetResult[]): RatioRow[] {
   ];
   const div = (a: number | undefined, b: number | undefined): number | null =>
     a === undefined || b === undefined || b === 0 ? null : a / b;
+  const byRound = (a: PutSummary, b: PutSummary): number[] | null => {
+    const [ours, theirs] = [a.roundRecordsPerSecond, b.roundRecordsPerSecond];
+    if (ours === undefined || theirs === undefined || ours.length < 2 || ours.length !== theirs.length) return null;
+    return ours.map((value, i) => value / theirs[i]!);
+  };
   return pairs.flatMap(([f, o]) => {
     const freshet = byId.get(f);
     const other = byId.get(o);
@@ -651,6 +660,8 @@ function ratios(results: readonly TargetResult[]): RatioRow[] {
         other: o,
         put1k: div(freshet.put["1k"].recordsPerSecond, other.put["1k"].recordsPerSecond),
         put100b: div(freshet.put["100b"].recordsPerSecond, other.put["100b"].recordsPerSecond),
+        put1kRounds: byRound(freshet.put["1k"], other.put["1k"]),
+        put100bRounds: byRound(freshet.put["100b"], other.put["100b"]),
         putWide: div(freshet.wide?.recordsPerSecond, other.wide?.recordsPerSecond),
         read1k: div(freshet.read?.["1k"].recordsPerSecond, other.read?.["1k"].recordsPerSecond),
         putP99: div(freshet.put["1k"].latency.p99Ms, other.put["1k"].latency.p99Ms),
@@ -679,6 +690,8 @@ function renderMarkdown(
       : `${percent(load.server)} / ${percent(load.loadGenerator)} / ${percent(load.others)} / ${percent(load.steal)}` +
         (isDisturbed(load) ? " ⚠" : "");
   const ratioCell = (value: number | null, digits = 2): string => (value === null ? "—" : `${fixed(value, digits)}×`);
+  const roundsCell = (value: number | null, rounds: number[] | null | undefined): string =>
+    ratioCell(value) + (value === null || !rounds ? "" : ` (${fixed(Math.min(...rounds), 2)}–${fixed(Math.max(...rounds), 2)})`);
   const allRatios = ratios(results);
   const ratio = (f: string, o: string): RatioRow | undefined => allRatios.find((r) => r.freshet === f && r.other === o);
 
@@ -694,7 +707,7 @@ function renderMarkdown(
     .map((pair) => {
       const [f, o] = pair.split("/") as [string, string];
       const row = ratio(f, o);
-      return row === undefined ? null : `${f === "freshet-h2" ? "HTTP/2" : "HTTP/1.1"}: 1 KiB ${ratioCell(row.put1k)}, 100 B ${ratioCell(row.put100b)}`;
+      return row === undefined ? null : `${f === "freshet-h2" ? "HTTP/2" : "HTTP/1.1"}: 1 KiB ${roundsCell(row.put1k, row.put1kRounds)}, 100 B ${roundsCell(row.put100b, row.put100bRounds)}`;
     })
     .filter((s) => s !== null)
     .join("; ");
@@ -779,6 +792,12 @@ function renderMarkdown(
     ],
   ];
 
+  // Runs saved before slow servers took fewer rounds lack the setting: they took every round.
+  const slowPutRounds = (mode as Partial<Mode>).slowPutRounds ?? mode.putRounds;
+  const slowRounds =
+    !quick && slowPutRounds < mode.putRounds
+      ? ` (${targets.filter((t) => t.slow === true).map((t) => t.label).join(", ")}: the first ${slowPutRounds} rounds only, its requests taking seconds each)`
+      : "";
   const putTable = (of: (r: TargetResult) => PutSummary | undefined): string =>
     markdownTable(
       [
@@ -830,8 +849,8 @@ function renderMarkdown(
 
   const ratioRows = allRatios.map((row) => [
     `${byId.get(row.freshet)!.target.label} ÷ ${byId.get(row.other)!.target.label}`,
-    ratioCell(row.put1k),
-    ratioCell(row.put100b),
+    roundsCell(row.put1k, row.put1kRounds),
+    roundsCell(row.put100b, row.put100bRounds),
     ...(measuredWide ? [ratioCell(row.putWide)] : []),
     ratioCell(row.read1k),
     ratioCell(row.putP99),
@@ -921,7 +940,11 @@ function renderMarkdown(
       ratioRows,
     ),
     "",
-    "Throughput ratios above 1× favour Freshet; latency and time ratios below 1× do.",
+    "Throughput ratios above 1× favour Freshet; latency and time ratios below 1× do." +
+      (mode.putRounds > 1
+        ? " In brackets beside a PutRecords ratio: the lowest and the highest of its rounds' ratios (each of Freshet's rounds " +
+          "ran right before or after the other server's), how far the machine moved it within this run."
+        : ""),
     "",
     `### PutRecords, ${recordsPerRequest} × 1 KiB, ${concurrency} in flight`,
     "",
@@ -935,8 +958,10 @@ function renderMarkdown(
       `partition keys (8 distinct batches of random data reused), ${concurrency} requests in flight for ` +
       `${fixed(mode.putMs / 1000, 1)} s after a ${fixed(mode.putWarmupMs / 1000, 1)} s warm-up` +
       (mode.putRounds > 1
-        ? `, in ${mode.putRounds} rounds: every server is up from the start and each round runs them one after the other, ` +
-          "in the table's order then reversed (ABBA), so that drift of the machine falls on all alike; the rows sum the rounds"
+        ? `, in ${mode.putRounds} rounds: every server is up from the start, and each round runs them one after the other at ` +
+          "one record size, then at the other, in the table's order and reversed in turn (ABBA…), so that each floor runs next to " +
+          "the Freshet it is compared with and drift of the machine falls on all alike; the rows sum the rounds" +
+          slowRounds
         : "") +
       ". Latency is each request's, from send to response, in the load generator." +
       (quick
