@@ -13,7 +13,7 @@ import { describe, it } from "node:test";
 import { logStorageDefaults } from "../../src/config/limits.js";
 import { encodeBatch, readBatchHeader } from "../../src/storage/embedded/batch.js";
 import { EmbeddedLogStore, type EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedded-log-store.js";
-import { RecoveredWriteAhead } from "../../src/storage/embedded/write-ahead-log.js";
+import { readFrames, RecoveredWriteAhead } from "../../src/storage/embedded/write-ahead-log.js";
 import { CorruptDataError } from "../../src/storage/errors.js";
 import type { AppendRecord } from "../../src/storage/log-store.js";
 import { acknowledgedRecords, readAll, type RecordSnapshot, snapshot } from "../support/records.js";
@@ -217,13 +217,14 @@ describe("embedded log: the write-ahead file after a crash", () => {
     const store = await EmbeddedLogStore.open({ dataDir, ...options });
     await store.createLog(log, 2);
     await appendRounds(store, 2, 20);
-    // Checkpoints run in the background: wait until they have deleted every file but the one being written, and
-    // that one holds a round (the segment's records before it are synced, so only the file's records remain).
+    // Checkpoints run in the background: wait until they have retired every file but the one being written, and
+    // that one holds a round of its own (the segment's records before it are synced, so only the file's records
+    // remain). A reused file is never empty: what counts is its own frames.
     const walDir = join(dataDir, "write-ahead");
     for (let tries = 0; ; tries++) {
-      assert.ok(tries < 500, "checkpoints deleted the older write-ahead files");
-      const files = await readdir(walDir);
-      if (files.length === 1 && (await stat(join(walDir, files[0]!))).size > 0) break;
+      assert.ok(tries < 500, "checkpoints retired the older write-ahead files");
+      const files = (await readdir(walDir)).filter((name) => name.endsWith(".wal"));
+      if (files.length === 1 && readFrames(await readFile(join(walDir, files[0]!)), Number(files[0]!.slice(0, -4)), () => undefined).frames > 0) break;
       if (files.length === 1) await appendRounds(store, 2, 1);
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -1,6 +1,7 @@
 /** The write-ahead file on its own: frames, group commit, checkpoints, and reading back what a crash left. */
 import assert from "node:assert/strict";
-import { readdir, readFile, truncate } from "node:fs/promises";
+import { crc32c } from "@node-rs/crc32";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeBatch } from "../../src/storage/embedded/batch.js";
@@ -37,7 +38,7 @@ describe("write-ahead file", () => {
     const [file] = await walFiles(dir);
     const bytes = await readFile(join(dir, file!));
     const seen: string[] = [];
-    const end = readFrames(bytes, (logId, partition, b) => seen.push(`${logId.toString("hex").slice(-2)}/${partition}@${b.readUInt32BE(20)}`));
+    const end = readFrames(bytes, 0, (logId, partition, b) => seen.push(`${logId.toString("hex").slice(-2)}/${partition}@${b.readUInt32BE(20)}`));
     assert.deepEqual(end, { position: bytes.length, frames: 2, damage: null }, "one frame for the three rounds of one turn, one for the last");
     assert.deepEqual(seen, ["aa/0@0", "aa/0@1", "bb/3@0", "aa/1@0", "aa/0@2"]);
 
@@ -66,13 +67,13 @@ describe("write-ahead file", () => {
       [0],
     );
     assert.equal(messages.length, 1);
-    assert.match(messages[0]!, /ignored the last \d+ bytes of .*00000000000000000004\.wal: torn/);
+    assert.match(messages[0]!, /ignored the last \d+ bytes of .*00000000000000000004\.wal .*: torn/);
     assert.equal(recovered.nextNumber, 5, "a new file never reuses a number");
     await recovered.discard();
     assert.deepEqual(await walFiles(dir), []);
   });
 
-  it("checkpoints once a file holds checkpointBytes: frames go to a new file, segments are synced, the old file goes", async () => {
+  it("checkpoints once a file holds checkpointBytes: frames go to a new file, segments are synced, the old file is kept as the spare", async () => {
     const dir = await tempDir();
     let syncs = 0;
     const wal = await WriteAheadLog.create(dir, 0, walOptions({ checkpointBytes: 200, syncSegments: async () => void syncs++ }));
@@ -82,6 +83,65 @@ describe("write-ahead file", () => {
     const files = await walFiles(dir);
     assert.equal(files.length, 1, `only the file being written is left: ${files.join(", ")}`);
     assert.ok(Number(files[0]!.slice(0, -4)) >= 1, "frames moved on to a new file");
+    assert.ok((await readdir(dir)).includes("spare"), "a checkpointed file is kept to be written over");
+  });
+
+  it("writes over the spare as the next file, and never takes what is left of its earlier use for a frame", async () => {
+    const dir = await tempDir();
+    // Two frames of one same-sized batch fill a file: the frames a reused file holds at any moment sit exactly where
+    // frames of its earlier use began, with the same sequence numbers.
+    const wal = await WriteAheadLog.create(dir, 0, walOptions({ checkpointBytes: 300 }));
+    const sameSize = (offset: number): Buffer => batch(offset, "x".repeat(100));
+    await wal.commit(logA, 0, [sameSize(0)]);
+    await wal.commit(logA, 0, [sameSize(1)]);
+    // File 0 is full: frames go to file 1 while file 0 is checkpointed into the spare.
+    while (!(await readdir(dir)).includes("spare")) await new Promise((resolve) => setTimeout(resolve, 5));
+    const spareBytes = await readFile(join(dir, "spare"));
+    await wal.commit(logA, 0, [sameSize(2)]);
+    await wal.commit(logA, 0, [sameSize(3)]);
+    // File 1 is full: frames go to file 2, which is file 0 renamed and written over from its start.
+    await wal.commit(logA, 0, [sameSize(4)]);
+    await wal.close(false);
+
+    assert.deepEqual(await walFiles(dir), [`${"2".padStart(20, "0")}.wal`]);
+    const reused = await readFile(join(dir, (await walFiles(dir))[0]!));
+    assert.equal(reused.length, spareBytes.length, "the file was written over, not made anew");
+    const frameBytes = spareBytes.length / 2;
+    assert.deepEqual(reused.subarray(frameBytes), spareBytes.subarray(frameBytes), "file 0's second frame is still there");
+
+    const messages: string[] = [];
+    const recovered = await RecoveredWriteAhead.read(dir, (message) => messages.push(message));
+    assert.deepEqual(
+      recovered.batchesFor(logA, 0).map((b) => b.readUInt32BE(20)),
+      [4],
+      "only the frame written to file 2, not file 0's frame after it",
+    );
+    assert.equal(messages.length, 1);
+    assert.match(messages[0]!, /ignored the last \d+ bytes of .*00000000000000000002\.wal .*: frame written to file 0, an earlier use of this one/);
+  });
+
+  it("reads the frames of builds that did not reuse files (FWA1, without the file's number)", async () => {
+    const dir = await tempDir();
+    const frame = (sequence: number, batches: readonly Buffer[]): Buffer => {
+      const header = Buffer.alloc(16 + 16);
+      header.writeUInt32BE(0x46574131, 4);
+      header.writeUInt32BE(sequence, 8);
+      header.writeUInt32BE(1, 12);
+      logA.copy(header, 16);
+      header.writeUInt32BE(0, 24);
+      header.writeUInt32BE(batches.reduce((sum, b) => sum + b.length, 0), 28);
+      header.writeUInt32BE(crc32c(header.subarray(4)), 0);
+      return Buffer.concat([header, ...batches]);
+    };
+    await writeFile(join(dir, `${"7".padStart(20, "0")}.wal`), Buffer.concat([frame(0, [batch(0, "a"), batch(1, "b")]), frame(1, [batch(2, "c")])]));
+    const messages: string[] = [];
+    const recovered = await RecoveredWriteAhead.read(dir, (message) => messages.push(message));
+    assert.deepEqual(
+      recovered.batchesFor(logA, 0).map((b) => b.readUInt32BE(20)),
+      [0, 1, 2],
+    );
+    assert.deepEqual(messages, []);
+    assert.equal(recovered.nextNumber, 8);
   });
 
   it("keeps the old files while segments fail to sync, and deletes them at the first checkpoint that succeeds", async () => {
@@ -125,12 +185,12 @@ describe("write-ahead file", () => {
     assert.equal((await walFiles(dir)).length, 1);
   });
 
-  it("refuses rounds once closed, and a clean close removes its files", async () => {
+  it("refuses rounds once closed, and a clean close removes its files, the spare too", async () => {
     const dir = await tempDir();
-    const wal = await WriteAheadLog.create(dir, 0, walOptions());
-    await wal.commit(logA, 0, [batch(0, "a")]);
+    const wal = await WriteAheadLog.create(dir, 0, walOptions({ checkpointBytes: 200 }));
+    for (let i = 0; i < 6; i++) await wal.commit(logA, 0, [batch(i, "x".repeat(100))]);
     await wal.close(true);
-    assert.deepEqual(await walFiles(dir), []);
+    assert.deepEqual(await readdir(dir), []);
     await assert.rejects(wal.commit(logA, 0, [batch(1, "b")]), { name: "StoreClosedError" });
   });
 });

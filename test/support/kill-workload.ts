@@ -11,11 +11,15 @@ import type { EmbeddedLogStoreOptions } from "../../src/storage/embedded/embedde
 export const killLog = "killed";
 export const killPartitions = 2;
 
-/** Small segments and index intervals, so that kills land in rolls and index writes too. */
+/**
+ * Small segments, index intervals and write-ahead files, so that kills land in rolls, index writes, checkpoints and
+ * write-ahead files written over their earlier use too.
+ */
 export const killStoreOptions = {
   fsync: "always",
   segmentBytes: 8 * 1024,
   indexIntervalBytes: 512,
+  writeAheadCheckpointBytes: 16 * 1024,
 } as const satisfies Partial<EmbeddedLogStoreOptions>;
 
 /** One line of the child's stdout: an append it saw acknowledged. */
