@@ -1,7 +1,7 @@
 /** The write-ahead file on its own: frames, group commit, checkpoints, and reading back what a crash left. */
 import assert from "node:assert/strict";
 import { crc32c } from "@node-rs/crc32";
-import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeBatch } from "../../src/storage/embedded/batch.js";
@@ -69,7 +69,7 @@ describe("write-ahead file", () => {
     assert.equal(messages.length, 1);
     assert.match(messages[0]!, /ignored the last \d+ bytes of .*00000000000000000004\.wal .*: torn/);
     assert.equal(recovered.nextNumber, 5, "a new file never reuses a number");
-    await recovered.discard();
+    await recovered.discard(false);
     assert.deepEqual(await walFiles(dir), []);
   });
 
@@ -84,6 +84,9 @@ describe("write-ahead file", () => {
     assert.equal(files.length, 1, `only the file being written is left: ${files.join(", ")}`);
     assert.ok(Number(files[0]!.slice(0, -4)) >= 1, "frames moved on to a new file");
     assert.ok((await readdir(dir)).includes("spare"), "a checkpointed file is kept to be written over");
+    const recovered = await RecoveredWriteAhead.read(dir, () => undefined);
+    await recovered.discard(true);
+    assert.deepEqual(await readdir(dir), [], "a store that writes no write-ahead file deletes the spare too");
   });
 
   it("writes over the spare as the next file, and never takes what is left of its earlier use for a frame", async () => {
@@ -118,6 +121,28 @@ describe("write-ahead file", () => {
     );
     assert.equal(messages.length, 1);
     assert.match(messages[0]!, /ignored the last \d+ bytes of .*00000000000000000002\.wal .*: frame written to file 0, an earlier use of this one/);
+  });
+
+  it("numbers the next file above the spare's frames, even with no other file left", async () => {
+    const dir = await tempDir();
+    const wal = await WriteAheadLog.create(dir, 0, walOptions({ checkpointBytes: 200 }));
+    for (let i = 0; i < 3; i++) await wal.commit(logA, 0, [batch(i, "x".repeat(100))]);
+    await wal.close(false);
+    assert.ok((await readdir(dir)).includes("spare"), "file 0 is the spare");
+    // A store that ran without the write-ahead file since replayed and deleted file 1, and kept the spare.
+    for (const name of await walFiles(dir)) await rm(join(dir, name));
+
+    const recovered = await RecoveredWriteAhead.read(dir, () => undefined);
+    assert.equal(recovered.nextNumber, 1, "not 0: the spare's frames name file 0");
+    await recovered.discard(false);
+    const next = await WriteAheadLog.create(dir, recovered.nextNumber, walOptions());
+    await next.commit(logA, 0, [batch(9, "x".repeat(100))]);
+    await next.close(false);
+    const again = await RecoveredWriteAhead.read(dir, () => undefined);
+    assert.deepEqual(
+      again.batchesFor(logA, 0).map((b) => b.readUInt32BE(20)),
+      [9],
+    );
   });
 
   it("reads the frames of builds that did not reuse files (FWA1, without the file's number)", async () => {

@@ -134,7 +134,7 @@ export class EmbeddedLogStore implements LogStore {
       await store.close();
       throw error;
     }
-    await recovered.discard();
+    await recovered.discard(writeAhead === null);
     await store.enforceRetention();
     if (options.background) store.startTimers(fsync);
     return store;

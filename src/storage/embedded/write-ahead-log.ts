@@ -111,7 +111,9 @@ export class RecoveredWriteAhead {
         );
       }
     }
-    return new RecoveredWriteAhead(dir, files, (numbers.at(-1) ?? -1) + 1, batches);
+    // The spare's frames name the number it was last written as: a file numbered so would take them for its own.
+    const nextNumber = Math.max(numbers.at(-1) ?? -1, await spareWrittenAs(dir)) + 1;
+    return new RecoveredWriteAhead(dir, files, nextNumber, batches);
   }
 
   /** The batches written ahead for one partition, oldest first (views of the files' bytes). */
@@ -119,11 +121,15 @@ export class RecoveredWriteAhead {
     return this.batches.get(entryKey(logId, partition)) ?? [];
   }
 
-  /** Deletes the files read, once every log is open and has taken what it needed from them. */
-  async discard(): Promise<void> {
+  /**
+   * Deletes the files read, once every log is open and has taken what it needed from them, and the spare too when
+   * `withSpare` (a store that writes no write-ahead file has no use for it).
+   */
+  async discard(withSpare: boolean): Promise<void> {
     this.batches.clear();
-    if (this.files.length === 0) return;
-    for (const path of this.files) await rm(path, { force: true });
+    const paths = withSpare ? [...this.files, join(this.dir, spareName)] : this.files;
+    if (paths.length === 0) return;
+    for (const path of paths) await rm(path, { force: true });
     await fsyncDirectory(this.dir);
   }
 }
@@ -272,6 +278,29 @@ export class WriteAheadLog {
   }
 }
 
+/** The number of the file the spare's first frame was written to, or −1 if there is no spare (or it holds no frame). */
+async function spareWrittenAs(dir: string): Promise<number> {
+  let handle: FileHandle;
+  try {
+    handle = await open(join(dir, spareName), "r");
+  } catch (error) {
+    if (isNotFound(error)) return -1;
+    throw error;
+  }
+  try {
+    const header = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(header, 0, header.length, 0);
+    return bytesRead === header.length && header.readUInt32BE(4) === frameMagic ? writtenTo(header, 0) : -1;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file number in the (FWA2) frame header at `at`. */
+function writtenTo(bytes: Buffer, at: number): number {
+  return bytes.readUInt32BE(at + 8) * twoTo32 + bytes.readUInt32BE(at + 12);
+}
+
 function filePath(dir: string, number: number): string {
   return join(dir, String(number).padStart(20, "0") + fileSuffix);
 }
@@ -366,8 +395,8 @@ function checkFrame(
   const fixedBytes = magic === frameMagic ? frameHeaderBytes : legacyFrameHeaderBytes;
   if (bytes.length - at < fixedBytes) throw new CorruptDataError("torn frame header");
   if (magic === frameMagic) {
-    const writtenTo = bytes.readUInt32BE(at + 8) * twoTo32 + bytes.readUInt32BE(at + 12);
-    if (writtenTo !== fileNumber) throw new CorruptDataError(`frame written to file ${writtenTo}, an earlier use of this one`);
+    const file = writtenTo(bytes, at);
+    if (file !== fileNumber) throw new CorruptDataError(`frame written to file ${file}, an earlier use of this one`);
   }
   if (bytes.readUInt32BE(at + fixedBytes - 8) !== sequence) throw new CorruptDataError(`frame out of sequence (${sequence} expected)`);
   const entryCount = bytes.readUInt32BE(at + fixedBytes - 4);
