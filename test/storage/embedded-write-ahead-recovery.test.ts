@@ -239,6 +239,26 @@ describe("embedded log: the write-ahead file after a crash", () => {
     await store.close();
   });
 
+  it("after a crash, a store started without the write-ahead file replays it and deletes the spare too", async () => {
+    const dataDir = await tempDir();
+    const options = { writeAheadCheckpointBytes: 1000 };
+    const store = await EmbeddedLogStore.open({ dataDir, ...options });
+    await store.createLog(log, 2);
+    const written = await appendRounds(store, 2, 20);
+    const walDir = join(dataDir, "write-ahead");
+    for (let tries = 0; !(await readdir(walDir)).includes("spare"); tries++) {
+      assert.ok(tries < 500, "a checkpoint kept a spare");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const crashed = await crashedCopy(dataDir);
+
+    const recovered = await EmbeddedLogStore.open({ dataDir: crashed, fsync: "never" });
+    for (const partition of [0, 1]) assert.deepEqual(snapshot(await readAll(recovered, log, partition)), written[partition]);
+    assert.deepEqual(await readdir(join(crashed, "write-ahead")), []);
+    await recovered.close();
+    await store.close();
+  });
+
   it("gives a log from before the write-ahead file an id at open, and keeps its records", async () => {
     const dataDir = await tempDir();
     let store = await EmbeddedLogStore.open({ dataDir });
