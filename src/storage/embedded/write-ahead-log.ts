@@ -16,8 +16,9 @@
  * Files are reused: the next file is the spare renamed, written over from its start. Writing within a file's
  * existing blocks changes nothing the journal must commit, so each O_DSYNC write costs the disk one flush of its
  * data, where a write that makes the file longer also commits the new size through the file system's journal (on
- * this machine's ext4, about a third of the time and kernel CPU of a frame's write). Each frame names the file it was
- * written to, so what is left of the file's earlier use after the last frame is never taken for a frame of this one.
+ * the benchmark's VM with ext4, about a third of the time and kernel CPU of a frame's write). Each frame names the
+ * file it was written to, so what is left of the file's earlier use after the last frame is never taken for a frame
+ * of this one.
  *
  * Directory `<dataDir>/write-ahead/`: `<number>.wal` files, numbered upwards, zero-padded to 20 digits, and `spare`.
  *
