@@ -50,6 +50,28 @@ describe("write-ahead file", () => {
     assert.equal(recovered.nextNumber, 1);
   });
 
+  it("counts a round as sharing a frame while any other is queued or in flight: idle and quiet only with none", async () => {
+    const dir = await tempDir();
+    const wal = await WriteAheadLog.create(dir, 0, walOptions({ quietMs: 0 }));
+    assert.equal(wal.idle && wal.quiet, true, "a new file, nothing queued");
+    // A PutRecords on two shards: both partitions queue their rounds in one turn, then the first takes its own.
+    wal.roundQueued();
+    wal.roundQueued();
+    wal.roundTaken();
+    assert.equal(wal.idle || wal.quiet, false, "the other shard's round is queued: the first has a frame to share");
+    wal.roundStarted();
+    wal.roundTaken();
+    assert.equal(wal.idle, false, "the first is in flight when the second decides");
+    wal.roundStarted();
+    wal.roundEnded();
+    wal.roundEnded();
+    assert.equal(wal.idle && wal.quiet, true, "both ended");
+    wal.roundQueued();
+    wal.roundTaken();
+    assert.equal(wal.idle && wal.quiet, true, "a lone round, taken: nothing else to share with");
+    await wal.close(true);
+  });
+
   it("ignores a torn last frame and anything after it, and says so", async () => {
     const dir = await tempDir();
     const wal = await WriteAheadLog.create(dir, 4, walOptions());

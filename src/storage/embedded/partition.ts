@@ -339,6 +339,7 @@ export class Partition {
   private queueRound(): void {
     if (this.roundQueued) return;
     this.roundQueued = true;
+    this.writeAheadFile?.roundQueued();
     void this.runSerially(() => this.writeRound());
   }
 
@@ -364,6 +365,7 @@ export class Partition {
 
   private async writeRound(): Promise<void> {
     this.roundQueued = false;
+    this.writeAheadFile?.roundTaken();
     const round = this.takeRound();
     if (round.length === 0) return;
     if (this.pending.length > 0) this.queueRound();
@@ -471,8 +473,9 @@ export class Partition {
   /**
    * How a round of `bytes` is made durable. Under fsync `always` a small round goes to the write-ahead file, where
    * it shares one durable write with the other partitions' rounds in flight. A large one is synced in its segment,
-   * which writes its bytes once rather than twice; so is a round with no other in flight in the store, which has
-   * nothing to share a write with (a lone PutRecord: one O_DSYNC write instead of a plain write and a durable one).
+   * which writes its bytes once rather than twice; so is a round with no other in flight or queued in the store, which
+   * has nothing to share a write with (a lone PutRecord: one O_DSYNC write instead of a plain write and a durable
+   * one). A PutRecords on several shards queues all its rounds before the first decides: they share one frame.
    * Under `interval` and `never`, later.
    */
   private durabilityOf(bytes: number): RoundDurability {

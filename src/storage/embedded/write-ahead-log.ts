@@ -147,6 +147,8 @@ export class WriteAheadLog {
   private sequence = 0;
   private closed = false;
   private roundsInFlight = 0;
+  /** Rounds partitions have queued and not yet taken. */
+  private roundsQueued = 0;
   /** When the last round in flight ended, or the file was created (performance.now()). */
   private idleSince = performance.now();
 
@@ -163,16 +165,27 @@ export class WriteAheadLog {
   }
 
   /**
-   * Whether a partition's write round deciding now would be the only one in flight in the store: one with nothing to
-   * share a durable write with. Partitions count their rounds in with `roundStarted` and out with `roundEnded`.
+   * Whether a partition's write round deciding now would be the only one in the store, in flight or queued: one with
+   * nothing to share a durable write with. A request's appends on several partitions queue their rounds in one turn,
+   * before the first of them decides, so the first must count the others. Partitions count a round in with
+   * `roundQueued`, take it with `roundTaken` before it decides, start it with `roundStarted` and end it with
+   * `roundEnded`.
    */
   get idle(): boolean {
-    return this.roundsInFlight === 0;
+    return this.roundsInFlight === 0 && this.roundsQueued === 0;
   }
 
   /** Idle, and for at least `quietMs`: nothing suggests that another round is about to join this one. */
   get quiet(): boolean {
-    return this.roundsInFlight === 0 && performance.now() - this.idleSince >= this.options.quietMs;
+    return this.idle && performance.now() - this.idleSince >= this.options.quietMs;
+  }
+
+  roundQueued(): void {
+    this.roundsQueued++;
+  }
+
+  roundTaken(): void {
+    this.roundsQueued--;
   }
 
   roundStarted(): void {
