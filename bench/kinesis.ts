@@ -523,8 +523,8 @@ function summarizeRead(outcome: StepOutcome<ReadBackResult>, expectedRecords: nu
 
 /**
  * The records/s the load generator could read with every core to itself, at the CPU per record it spent here: its
- * rate over its share of all CPUs' time. Read-back is bound by the SDK's decoding, so this caps any server's rate on
- * this machine, however little the server costs.
+ * rate over its share of all CPUs' time. Read-back is bound by the SDK's decoding, so this caps the rate at which
+ * this server's answers can be read on this machine, however little the server costs.
  */
 function loadGeneratorCeiling(read: ReadSummary): number | null {
   return read.load === null || read.load.loadGenerator <= 0 ? null : read.recordsPerSecond / read.load.loadGenerator;
