@@ -854,6 +854,7 @@ function renderMarkdown(
       ? []
       : sizes.map((size) => {
           const read = r.read![size.id];
+          const ceiling = loadGeneratorCeiling(read);
           return [
             label(r),
             size.label,
@@ -864,10 +865,7 @@ function renderMarkdown(
             millis(read.callLatency.p50Ms),
             millis(read.callLatency.p99Ms),
             loadCell(read.load),
-            (() => {
-              const ceiling = loadGeneratorCeiling(read);
-              return ceiling === null ? "?" : integer(ceiling);
-            })(),
+            ceiling === null ? "?" : integer(ceiling),
           ];
         }),
   );

@@ -28,12 +28,12 @@ import { crc32c } from "@node-rs/crc32";
 import { logFormatLimits } from "../../config/limits.js";
 import { CorruptDataError, InvalidAppendError } from "../errors.js";
 import { type AppendRecord, keyBytes, type StoredRecord } from "../log-store.js";
+import { readUint64, writeUint64 } from "./uint64.js";
 
 export const batchHeaderBytes = 32;
 export const batchMagic = 1;
 const recordOverheadBytes = 8;
 const noKey = -1;
-const twoTo32 = 2 ** 32;
 
 export interface BatchHeader {
   readonly length: number;
@@ -177,11 +177,3 @@ export function decodeRecords(
   return { bytes, full: false };
 }
 
-function writeUint64(buf: Buffer, at: number, value: number): void {
-  buf.writeUInt32BE(Math.floor(value / twoTo32), at);
-  buf.writeUInt32BE(value % twoTo32, at + 4);
-}
-
-function readUint64(buf: Buffer, at: number): number {
-  return buf.readUInt32BE(at) * twoTo32 + buf.readUInt32BE(at + 4);
-}

@@ -14,8 +14,9 @@
  * last batch when a segment is sealed. The index is a hint that is verified before use and rebuilt when missing.
  */
 
+import { readUint64, writeUint64 } from "./uint64.js";
+
 export const indexEntryBytes = 16;
-const twoTo32 = 2 ** 32;
 
 export interface IndexEntry {
   readonly relativeOffset: number;
@@ -69,7 +70,7 @@ export class SegmentIndex {
     return {
       relativeOffset: this.buf.readUInt32BE(at),
       position: this.buf.readUInt32BE(at + 4),
-      timestamp: this.buf.readUInt32BE(at + 8) * twoTo32 + this.buf.readUInt32BE(at + 12),
+      timestamp: readUint64(this.buf, at + 8),
     };
   }
 
@@ -88,8 +89,7 @@ export class SegmentIndex {
     const at = this.count * indexEntryBytes;
     this.buf.writeUInt32BE(entry.relativeOffset, at);
     this.buf.writeUInt32BE(entry.position, at + 4);
-    this.buf.writeUInt32BE(Math.floor(entry.timestamp / twoTo32), at + 8);
-    this.buf.writeUInt32BE(entry.timestamp % twoTo32, at + 12);
+    writeUint64(this.buf, at + 8, entry.timestamp);
     this.count++;
     return this.buf.subarray(at, at + indexEntryBytes);
   }

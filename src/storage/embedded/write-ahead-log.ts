@@ -45,6 +45,7 @@ import { join } from "node:path";
 import { CorruptDataError, StoreClosedError } from "../errors.js";
 import { durableWrites, fsyncDirectory, isNotFound, writeFully } from "../../util/files.js";
 import { readBatchHeader, verifyBatch } from "./batch.js";
+import { readUint64, writeUint64 } from "./uint64.js";
 
 /** Names a log in the write-ahead file: its manifest's id, 8 bytes, so a re-created log is never taken for the old one. */
 export const logIdBytes = 8;
@@ -57,7 +58,6 @@ const entryHeaderBytes = 16;
 const fileSuffix = ".wal";
 /** A checkpointed file kept to be written over as the next one; not read after a crash (no `.wal` suffix). */
 const spareName = "spare";
-const twoTo32 = 2 ** 32;
 
 interface QueuedEntry {
   readonly logId: Buffer;
@@ -312,7 +312,7 @@ async function spareWrittenAs(dir: string): Promise<number> {
 
 /** The file number in the (FWA2) frame header at `at`. */
 function writtenTo(bytes: Buffer, at: number): number {
-  return bytes.readUInt32BE(at + 8) * twoTo32 + bytes.readUInt32BE(at + 12);
+  return readUint64(bytes, at + 8);
 }
 
 function filePath(dir: string, number: number): string {
@@ -350,8 +350,7 @@ function encodeFrame(fileNumber: number, sequence: number, entries: readonly Que
   const headerBytes = frameHeaderBytes + entries.length * entryHeaderBytes;
   const header = Buffer.allocUnsafe(headerBytes);
   header.writeUInt32BE(frameMagic, 4);
-  header.writeUInt32BE(Math.floor(fileNumber / twoTo32), 8);
-  header.writeUInt32BE(fileNumber % twoTo32, 12);
+  writeUint64(header, 8, fileNumber);
   header.writeUInt32BE(sequence, 16);
   header.writeUInt32BE(entries.length, 20);
   const buffers: Buffer[] = [header];
